@@ -1,0 +1,5 @@
+"""Allow ``python -m busviewer``."""
+
+from busviewer.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""Command-line entry point: ``busviewer [FILE...]`` opens the app; sub-commands run the same functions headless."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from busviewer import __version__
+from busviewer.core.errors import UserFacingError
+
+log = logging.getLogger("busviewer")
+
+SUBCOMMANDS = ("info", "train", "evaluate", "predict", "export", "finetune")
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """Log to the user's log file; warnings also to stderr."""
+    from busviewer.core.paths import log_file
+
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    try:
+        handler: logging.Handler = logging.FileHandler(log_file(), encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    root.addHandler(console)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from busviewer.commands.parsers import add_subcommands
+
+    parser = argparse.ArgumentParser(prog="busviewer", description="Breast ultrasound review with an AI proposal.")
+    parser.add_argument("--version", action="version", version=f"busviewer {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    add_subcommands(parser)
+    return parser
+
+
+def run_guarded(action: Callable[[], int]) -> int:
+    """Run ``action``; a user-facing error becomes ``error: ...`` and exit 2, anything else is logged."""
+    try:
+        return action()
+    except UserFacingError as exc:
+        log.debug("user-facing error", exc_info=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted.", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("error: the input needs more memory than this machine has.", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the last guard: a sentence for the user, the traceback for the log
+        logging.getLogger("busviewer").error("unexpected failure", exc_info=True)
+        from busviewer.core.paths import log_file
+
+        print(f"error: unexpected failure ({type(exc).__name__}); details are in {log_file()}.", file=sys.stderr)
+        return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and dispatch; with no sub-command, launch the GUI."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or args_list[0] not in SUBCOMMANDS and args_list[0] not in ("-h", "--help", "--version"):
+        setup_logging("-v" in args_list or "--verbose" in args_list)
+        from busviewer.app import run_app
+
+        return run_app([a for a in args_list if a not in ("-v", "--verbose")])
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    setup_logging(args.verbose)
+    return run_guarded(lambda: int(args.handler(args)))

@@ -1,0 +1,68 @@
+"""``busviewer train DATA_DIR --out WEIGHTS``: full training with a progress line, CSV log and PNG curves."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import shlex
+import sys
+from pathlib import Path
+
+from busviewer.core.atomic import atomic_write_text
+from busviewer.core.constants import DEFAULT_CHANNELS, DEFAULT_SEED
+from busviewer.core.errors import UserFacingError
+
+
+def run(args: argparse.Namespace) -> int:
+    from busviewer.io.plots import plot_training_history
+    from busviewer.ml.device import use_all_cores
+    from busviewer.ml.train import EpochRecord, StepRecord, TrainConfig
+    from busviewer.io.busi import list_busi_cases, load_busi_case
+    from busviewer.ml.training_run import LabelledCase, train_from_cases
+
+    use_all_cores()
+    if not args.out.parent.is_dir():
+        raise UserFacingError(f"The folder for {args.out} does not exist.")
+    channels = tuple(int(c) for c in args.channels.split(",")) if args.channels else DEFAULT_CHANNELS
+    config = TrainConfig(
+        epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
+        seed=DEFAULT_SEED if args.seed is None else args.seed,
+    )
+    command = "busviewer " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    cases = [LabelledCase(*load_busi_case(case), case.label, case.case_id) for case in list_busi_cases(args.data_dir)]
+    runner = train_from_cases(cases, args.out, config, args.device, channels, command=command)
+    csv_path = args.out.with_name(args.out.stem + ".history.csv")
+    png_path = args.out.with_name(args.out.stem + ".history.png")
+    history: list[dict[str, float]] = []
+    while True:
+        try:
+            record = next(runner)
+        except StopIteration as stop:
+            outcome = stop.value
+            break
+        if isinstance(record, StepRecord) and sys.stderr.isatty():
+            done = record.step / record.steps_per_epoch
+            bar = "#" * int(done * 30)
+            print(f"\repoch {record.epoch} [{bar:<30}] loss {record.loss:.3f}", end="", file=sys.stderr, flush=True)
+        elif isinstance(record, EpochRecord):
+            history.append(record.as_dict())
+            print(
+                f"\repoch {record.epoch}/{record.epochs} loss {record.train_loss:.3f} "
+                f"val dice {record.val_dice:.3f} iou {record.val_iou:.3f} acc {record.val_accuracy:.3f} "
+                f"({record.seconds:.0f}s, eta {record.eta_seconds / 60:.0f} min){' *' if record.is_best else ''}",
+                file=sys.stderr, flush=True,
+            )
+            _write_history_csv(csv_path, history)
+            plot_training_history(history, png_path)
+    if outcome.model_id:
+        print(f"wrote {outcome.weights_path} ({outcome.model_id}), best epoch {outcome.best_epoch}")
+    return 0
+
+
+def _write_history_csv(path: Path, rows: list[dict[str, float]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(path, buffer.getvalue())

@@ -1,0 +1,24 @@
+"""The one source of truth for model constants shared by training, inference, the GUI and the model card."""
+
+from __future__ import annotations
+
+#: Class order of the network's classification head.
+CLASS_NAMES: tuple[str, ...] = ("normal", "benign", "malignant")
+
+#: Square side (pixels) the network sees; scans are resized to it and masks resized back.
+INPUT_SIZE: int = 192
+
+#: Probability above which a pixel is called lesion.
+MASK_THRESHOLD: float = 0.5
+
+#: Connected lesion components smaller than this share of the image are dropped as noise.
+MIN_LESION_FRACTION: float = 0.0015
+
+#: Channels per encoder level of the default Attention U-Net.
+DEFAULT_CHANNELS: tuple[int, ...] = (16, 32, 64, 128, 256)
+
+#: Seed for splits and training.
+DEFAULT_SEED: int = 42
+
+#: Share of each class held out for validation.
+VALIDATION_FRACTION: float = 0.2

@@ -1,0 +1,1 @@
+"""Qt widgets, canvas items, controllers and workers."""

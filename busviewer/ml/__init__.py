@@ -1,0 +1,1 @@
+"""Networks, transforms, inference, Grad-CAM, training and fine-tuning. Never imports Qt."""

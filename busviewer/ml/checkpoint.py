@@ -1,0 +1,106 @@
+"""Save and load network weights as safetensors (never pickle), with metadata and a model id."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save
+
+from busviewer.core.atomic import atomic_write_bytes
+from busviewer.core.constants import CLASS_NAMES, DEFAULT_CHANNELS, INPUT_SIZE
+from busviewer.core.errors import WeightsError
+from busviewer.ml.network import AttentionUNetClassifier, build_network
+
+
+@dataclass
+class LoadedModel:
+    """A network ready for inference, with where it came from."""
+
+    network: AttentionUNetClassifier
+    model_id: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+
+def file_digest(path: Path) -> str:
+    """First 8 hex digits of the file's SHA-256."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:8]
+
+
+def save_weights(network: torch.nn.Module, path: Path, metadata: dict[str, Any] | None = None) -> str:
+    """Write the network's weights and metadata atomically; return the model id (name + short hash)."""
+    meta = {
+        "channels": json.dumps(list(getattr(network, "channels", DEFAULT_CHANNELS))),
+        "input_size": str(INPUT_SIZE),
+        "class_names": json.dumps(list(CLASS_NAMES)),
+        "format": "busviewer-attention-unet-1",
+    }
+    for key, value in (metadata or {}).items():
+        meta[key] = value if isinstance(value, str) else json.dumps(value)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()}
+    atomic_write_bytes(Path(path), save(tensors, metadata=meta))
+    return model_id_for(Path(path))
+
+
+def model_id_for(path: Path) -> str:
+    """The id that travels with every prediction: file stem plus a short content hash."""
+    return f"{path.stem}-{file_digest(path)}"
+
+
+def read_metadata(path: Path) -> dict[str, Any]:
+    """Metadata stored in a safetensors header, JSON values decoded where they are JSON."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        raw = handle.metadata() or {}
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        try:
+            out[key] = json.loads(value)
+        except (json.JSONDecodeError, TypeError):
+            out[key] = value
+    return out
+
+
+def load_weights(path: Path) -> LoadedModel:
+    """Build a network from a safetensors file.
+
+    Raises
+    ------
+    WeightsError
+        The file is missing, not safetensors (a pickle, say), or does not fit the network.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"Model weights {path} do not exist.")
+    try:
+        metadata = read_metadata(path)
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise WeightsError(f"{path.name} is not a safetensors weights file; other formats are refused.") from exc
+    if metadata.get("format") != "busviewer-attention-unet-1":
+        raise WeightsError(f"{path.name} does not hold busviewer Attention U-Net weights.")
+    if int(metadata.get("input_size", INPUT_SIZE)) != INPUT_SIZE:
+        raise WeightsError(f"{path.name} was trained for another input size than this version uses.")
+    network = build_network(channels=metadata.get("channels", DEFAULT_CHANNELS))
+    try:
+        network.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise WeightsError(f"{path.name} does not match the network's layers.") from exc
+    network.eval()
+    return LoadedModel(network=network, model_id=model_id_for(path), metadata=metadata, path=path)
+
+
+def default_weights_path() -> Path:
+    """The weights shipped in the project's ``models/`` folder."""
+    return Path(__file__).resolve().parents[2] / "models" / "busviewer-attn-unet.safetensors"

@@ -1,0 +1,34 @@
+"""Shared test set-up: Qt offscreen, a private user-data folder, and the path to the shared data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _private_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Model versions, logs and settings of a test never touch the real user's folder."""
+    monkeypatch.setenv("BUSVIEWER_HOME", str(tmp_path_factory.mktemp("busviewer_home")))
+
+
+@pytest.fixture
+def shared_dicom_dir() -> Path:
+    folder = SHARED_DATA / "dicom"
+    if not folder.is_dir():
+        pytest.skip(f"shared DICOM data not present at {folder}")
+    return folder
+
+
+@pytest.fixture
+def shared_busi_dir() -> Path:
+    folder = SHARED_DATA / "busi"
+    if not folder.is_dir():
+        pytest.skip(f"shared BUSI data not present at {folder}")
+    return folder
