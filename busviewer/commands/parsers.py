@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
-    from busviewer.commands import train_cmd
+    from busviewer.commands import evaluate_cmd, predict_cmd, train_cmd
 
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -21,3 +21,27 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--channels", type=str, default=None, help="comma-separated channels per level, e.g. 16,32,64,128,256")
     train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     train.set_defaults(handler=train_cmd.run)
+
+    evaluate = sub.add_parser("evaluate", help="score weights on a BUSI-layout folder at source resolution")
+    evaluate.add_argument("data_dir", type=Path)
+    evaluate.add_argument("--weights", type=Path, default=None, help="safetensors file (default: the shipped model)")
+    evaluate.add_argument("--split", choices=("all", "validation", "train"), default="all",
+                          help="all images, or the training run's stratified validation/train part")
+    evaluate.add_argument("--seed", type=int, default=42, help="seed of the split (as in training)")
+    evaluate.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument("--plots", type=Path, default=None, help="folder for confusion, reliability and case panels")
+    evaluate.set_defaults(handler=evaluate_cmd.run)
+
+    predict = sub.add_parser("predict", help="lesion mask and class for images or DICOMs")
+    predict.add_argument("inputs", type=Path, nargs="+")
+    predict.add_argument("--out", type=Path, required=True)
+    predict.add_argument("--weights", type=Path, default=None)
+    predict.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    predict.add_argument("--frame", default="0", help="frame number, or 'all' (DICOM cine)")
+    predict.add_argument("--gradcam", action="store_true", help="also write <stem>_gradcam.png")
+    predict.add_argument("--seg", action="store_true", help="also write <stem>_seg.dcm (DICOM inputs)")
+    predict.add_argument("--sr", action="store_true", help="also write <stem>_sr.dcm (DICOM inputs)")
+    predict.add_argument("--report", action="store_true", help="also write <stem>_report.pdf")
+    predict.add_argument("--json", action="store_true", help="print the results as JSON")
+    predict.set_defaults(handler=predict_cmd.run)

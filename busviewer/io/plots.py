@@ -86,3 +86,18 @@ def plot_case_panels(rows: Sequence[dict[str, Any]], title: str, path: Path) -> 
             ax.axis("off")
     fig.suptitle(title)
     _save(fig, path)
+
+
+def write_heatmap_png(path: Path, grey: np.ndarray, heat: np.ndarray, alpha: float = 0.45) -> None:
+    """The grey frame with a jet-coloured heat map blended over it, at source size."""
+    import cv2
+
+    from busviewer.core.atomic import atomic_write_bytes
+
+    base = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR).astype(np.float32)
+    colour = cv2.applyColorMap(np.clip(heat * 255, 0, 255).astype(np.uint8), cv2.COLORMAP_JET).astype(np.float32)
+    blend = np.clip(base * (1 - alpha) + colour * alpha, 0, 255).astype(np.uint8)
+    ok, encoded = cv2.imencode(".png", blend)
+    if not ok:
+        raise OSError("PNG encoding failed")
+    atomic_write_bytes(path, encoded.tobytes())

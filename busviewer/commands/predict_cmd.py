@@ -1,0 +1,111 @@
+"""``busviewer predict INPUT... --out DIR``: masks, probabilities and optional Grad-CAM/SEG/SR/PDF without the GUI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from busviewer.core.atomic import atomic_write_text
+from busviewer.core.errors import UserFacingError
+from busviewer.core.scan import UltrasoundScan
+
+
+def frames_to_run(scan: UltrasoundScan, frame: str) -> list[int]:
+    """Frame indices chosen by ``--frame`` (``0`` by default, ``all``, or a number)."""
+    if frame == "all":
+        return list(range(scan.n_frames))
+    try:
+        index = int(frame)
+    except ValueError as exc:
+        raise UserFacingError(f"--frame takes a frame number or 'all', not {frame!r}.") from exc
+    if not 0 <= index < scan.n_frames:
+        raise UserFacingError(f"{scan.name} has {scan.n_frames} frame(s); frame {index} does not exist.")
+    return [index]
+
+
+def prediction_record(scan: UltrasoundScan, prediction: Any, frame: int) -> dict[str, Any]:
+    """The JSON written beside each mask (no patient identifiers)."""
+    area_px = int(prediction.mask.sum())
+    pixel_area = scan.calibration.pixel_area_mm2
+    return {
+        "source": scan.name,
+        "frame": frame,
+        "model_id": prediction.model_id,
+        "device": prediction.device,
+        "probabilities": prediction.probability_dict,
+        "predicted_class": prediction.predicted_class,
+        "lesion_area_px": area_px,
+        "lesion_area_mm2": None if pixel_area is None else area_px * pixel_area,
+        "calibration": scan.calibration.source,
+        "spacing_mm": list(scan.calibration.spacing_mm) if scan.calibration.spacing_mm else None,
+        "uncertainty_score": prediction.uncertainty_score,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from busviewer.io.mask_png import write_mask_png
+    from busviewer.io.plots import write_heatmap_png
+    from busviewer.io.scan_loader import load_scan
+    from busviewer.ml.device import use_all_cores
+    from busviewer.ml.gradcam import GradCamExplainer
+    from busviewer.ml.inference import Predictor
+
+    use_all_cores()
+    out: Path = args.out
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserFacingError(f"Cannot create the output folder {out}: {exc.strerror or exc}.") from exc
+    predictor = Predictor(args.weights, device=args.device)
+    explainer = GradCamExplainer(args.weights, device=args.device) if args.gradcam or args.report else None
+    records: list[dict[str, Any]] = []
+    failures = 0
+    for path in args.inputs:
+        try:
+            scan = load_scan(path)
+            for frame in frames_to_run(scan, args.frame):
+                stem = path.stem if args.frame != "all" else f"{path.stem}_f{frame:03d}"
+                grey = scan.grey_frame(frame)
+                prediction = predictor.predict(grey, frame_index=frame)
+                record = prediction_record(scan, prediction, frame)
+                write_mask_png(out / f"{stem}_mask.png", prediction.mask)
+                cam = None
+                if explainer is not None:
+                    target = prediction.predicted_class if prediction.predicted_class != "normal" else "lesion"
+                    cam = explainer.explain(grey, target)
+                    if args.gradcam:
+                        write_heatmap_png(out / f"{stem}_gradcam.png", grey, cam)
+                        record["gradcam_target"] = target
+                record["outputs"] = _write_dicom_and_report(args, out, stem, scan, frame, prediction, cam)
+                atomic_write_text(out / f"{stem}.json", json.dumps(record, indent=2))
+                records.append(record)
+        except UserFacingError as exc:
+            failures += 1
+            print(f"error: {exc}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(records if len(records) != 1 else records[0]))
+    else:
+        for rec in records:
+            print(f"{rec['source']} frame {rec['frame']}: {rec['predicted_class']} "
+                  f"({', '.join(f'{k} {v:.0%}' for k, v in rec['probabilities'].items())}), "
+                  f"lesion {rec['lesion_area_px']} px")
+    return 2 if failures else 0
+
+
+def _write_dicom_and_report(
+    args: argparse.Namespace, out: Path, stem: str, scan: UltrasoundScan, frame: int, prediction: Any, cam: np.ndarray | None
+) -> dict[str, str]:
+    """SEG, SR and PDF beside the mask when asked for; SEG and SR only for DICOM sources."""
+    written: dict[str, str] = {}
+    if not (args.seg or args.sr or args.report):
+        return written
+    from busviewer.io.predict_outputs import write_case_outputs
+
+    return write_case_outputs(
+        out, stem, scan, frame, prediction, cam, seg=args.seg, sr=args.sr, report=args.report
+    )

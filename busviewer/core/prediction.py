@@ -1,0 +1,52 @@
+"""What the network proposed for one frame: class probabilities, lesion mask, uncertainty and provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from busviewer.core.constants import CLASS_NAMES
+
+
+@dataclass
+class Prediction:
+    """The AI proposal for one frame, at the frame's source size.
+
+    Attributes
+    ----------
+    probabilities
+        Class probabilities in ``CLASS_NAMES`` order, summing to 1.
+    lesion_probability
+        float32 (H, W) per-pixel lesion probability.
+    mask
+        bool (H, W) lesion mask after thresholding and removing specks.
+    uncertainty
+        float32 (H, W) in [0, 1]: binary entropy of the flip-averaged probability, high on doubtful borders.
+    model_id
+        Which weights made it (name + short hash).
+    device
+        Where it ran (``cpu``, ``cuda``, ...).
+    """
+
+    probabilities: np.ndarray
+    lesion_probability: np.ndarray
+    mask: np.ndarray
+    uncertainty: np.ndarray
+    model_id: str
+    device: str
+    frame_index: int = 0
+
+    @property
+    def predicted_class(self) -> str:
+        return CLASS_NAMES[int(np.argmax(self.probabilities))]
+
+    @property
+    def probability_dict(self) -> dict[str, float]:
+        return {name: float(p) for name, p in zip(CLASS_NAMES, self.probabilities)}
+
+    @property
+    def uncertainty_score(self) -> float:
+        """Mean uncertainty where the model is in doubt (pixels above 0.1), 0 when it is sure everywhere."""
+        doubtful = self.uncertainty > 0.1
+        return float(self.uncertainty[doubtful].mean()) if doubtful.any() else 0.0

@@ -1,0 +1,105 @@
+"""Grad-CAM (Selvaraju et al. 2017) for the class output and the lesion output, on a network copy of its own."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from busviewer.core.constants import CLASS_NAMES
+from busviewer.ml.checkpoint import LoadedModel, default_weights_path, load_weights
+from busviewer.ml.device import pick_device
+from busviewer.ml.network import AttentionUNetClassifier
+from busviewer.ml.postprocess import resize_probability
+from busviewer.ml.transforms import preprocess
+
+#: Target of a Grad-CAM: a class name from CLASS_NAMES, or "lesion" for the mask output.
+LESION_TARGET = "lesion"
+
+
+def _layer(network: AttentionUNetClassifier, target: str) -> torch.nn.Module:
+    # The class head reads the bottleneck; one level finer keeps the map readable yet class-driven.
+    # The lesion output is explained at the second-finest decoder level.
+    if target == LESION_TARGET:
+        return network.decoders[-2]
+    return network.encoders[-2]
+
+
+def grad_cam(network: AttentionUNetClassifier, batch: torch.Tensor, target: str) -> np.ndarray:
+    """Grad-CAM map in [0, 1] at the network's input size for one image ``batch`` [1, 1, S, S].
+
+    For a class target the score is that class's logit; for ``lesion`` it is the summed mask logit
+    over pixels the network calls lesion (all pixels' probabilities when none is called).
+    """
+    layer = _layer(network, target)
+    store: dict[str, torch.Tensor] = {}
+
+    def keep(_module: torch.nn.Module, _inp: object, out: torch.Tensor) -> None:
+        out.retain_grad()
+        store["act"] = out
+
+    handle = layer.register_forward_hook(keep)
+    try:
+        network.zero_grad(set_to_none=True)
+        with torch.enable_grad():
+            mask_logits, class_logits = network(batch)
+            if target == LESION_TARGET:
+                lesion = mask_logits > 0
+                score = (mask_logits * lesion).sum() if lesion.any() else torch.sigmoid(mask_logits).sum()
+            else:
+                score = class_logits[0, CLASS_NAMES.index(target)]
+            score.backward()
+    finally:
+        handle.remove()
+    act = store["act"]
+    grad = act.grad if act.grad is not None else torch.zeros_like(act)
+    weights = grad.mean(dim=(2, 3), keepdim=True)
+    cam = F.relu((weights * act).sum(dim=1, keepdim=True))
+    cam = F.interpolate(cam, size=batch.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
+    cam = cam.detach().float().cpu().numpy()
+    top = float(cam.max())
+    return (cam / top).astype(np.float32) if top > 0 else np.zeros_like(cam, dtype=np.float32)
+
+
+class GradCamExplainer:
+    """Grad-CAM on a private network copy, so hooks and backward passes never touch inference or training."""
+
+    def __init__(self, weights: Path | None = None, device: str = "auto") -> None:
+        self.device = pick_device(device)
+        self._lock = threading.Lock()
+        self._loaded = self._prepare(load_weights(weights or default_weights_path()))
+
+    def _prepare(self, loaded: LoadedModel) -> LoadedModel:
+        loaded.network.to(self.device).eval()
+        for parameter in loaded.network.parameters():
+            parameter.requires_grad_(False)
+        return loaded
+
+    @property
+    def model_id(self) -> str:
+        return self._loaded.model_id
+
+    def swap_weights(self, weights: Path) -> None:
+        fresh = self._prepare(load_weights(weights))
+        with self._lock:
+            self._loaded = fresh
+
+    def explain(self, grey_image: np.ndarray, target: str) -> np.ndarray:
+        """Heat map in [0, 1] at the frame's source size for ``target`` (a class name or ``lesion``)."""
+        if target != LESION_TARGET and target not in CLASS_NAMES:
+            raise ValueError(f"unknown Grad-CAM target {target!r}")
+        batch = torch.from_numpy(preprocess(grey_image)[np.newaxis]).to(self.device).requires_grad_(True)
+        with self._lock:
+            cam = grad_cam(self._loaded.network, batch, target)
+        return np.clip(resize_probability(cam, grey_image.shape[:2]), 0.0, 1.0)
+
+
+def peak_outside_mask(cam: np.ndarray, mask: np.ndarray) -> bool:
+    """True when the heat's peak lies outside the lesion mask (worth a note to the reader)."""
+    if not mask.any() or cam.max() <= 0:
+        return False
+    row, col = np.unravel_index(int(np.argmax(cam)), cam.shape)
+    return not bool(mask[row, col])

@@ -1,0 +1,92 @@
+"""Inference on one frame: pre-process, forward (with a flip for uncertainty), post-process to source size."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from busviewer.core.prediction import Prediction
+from busviewer.ml.checkpoint import LoadedModel, default_weights_path, load_weights
+from busviewer.ml.device import pick_device
+from busviewer.ml.postprocess import binary_entropy, probability_to_mask, resize_probability
+from busviewer.ml.transforms import preprocess
+
+
+class Predictor:
+    """Owns one network copy for inference; weights can be swapped atomically while in use.
+
+    Parameters
+    ----------
+    weights
+        safetensors file; the shipped default when None.
+    device
+        ``auto``, ``cpu``, ``cuda`` or ``mps``.
+    flip_tta
+        Also run the horizontally flipped image: the average is the probability, the disagreement
+        feeds the uncertainty map.
+    """
+
+    def __init__(self, weights: Path | None = None, device: str = "auto", flip_tta: bool = True) -> None:
+        self.device = pick_device(device)
+        self.flip_tta = flip_tta
+        self._lock = threading.Lock()
+        self._loaded = self._prepare(load_weights(weights or default_weights_path()))
+
+    def _prepare(self, loaded: LoadedModel) -> LoadedModel:
+        loaded.network.to(self.device).eval()
+        if self.device.type == "cpu":
+            loaded.network.to(memory_format=torch.channels_last)
+        return loaded
+
+    @property
+    def model_id(self) -> str:
+        return self._loaded.model_id
+
+    @property
+    def weights_path(self) -> Path | None:
+        return self._loaded.path
+
+    def swap_weights(self, weights: Path) -> None:
+        """Load ``weights`` fully, then replace the active network in one step; failures leave the old one."""
+        fresh = self._prepare(load_weights(weights))
+        with self._lock:
+            self._loaded = fresh
+
+    @torch.inference_mode()
+    def forward(self, grey_image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Network-resolution outputs: (lesion probability, class probabilities, flip disagreement)."""
+        with self._lock:
+            network = self._loaded.network
+        batch = torch.from_numpy(preprocess(grey_image)[np.newaxis])
+        if self.flip_tta:
+            batch = torch.cat((batch, torch.flip(batch, dims=(3,))))
+        batch = batch.to(self.device)
+        if self.device.type == "cpu":
+            batch = batch.contiguous(memory_format=torch.channels_last)
+        mask_logits, class_logits = network(batch)
+        probs = torch.sigmoid(mask_logits[:, 0]).float().cpu().numpy()
+        classes = torch.softmax(class_logits.float(), dim=1).cpu().numpy()
+        if self.flip_tta:
+            probs[1] = probs[1][:, ::-1]
+            disagreement = np.abs(probs[0] - probs[1])
+            return probs.mean(axis=0), classes.mean(axis=0), disagreement
+        return probs[0], classes[0], np.zeros_like(probs[0])
+
+    def predict(self, grey_image: np.ndarray, frame_index: int = 0) -> Prediction:
+        """Predict on a uint8 grey frame (H, W); every output map is at (H, W)."""
+        lesion, classes, disagreement = self.forward(grey_image)
+        shape = grey_image.shape[:2]
+        lesion_full = resize_probability(lesion, shape)
+        uncertainty = np.clip(binary_entropy(lesion) + disagreement, 0.0, 1.0)
+        return Prediction(
+            probabilities=classes.astype(np.float64),
+            lesion_probability=lesion_full,
+            mask=probability_to_mask(lesion_full),
+            uncertainty=resize_probability(uncertainty, shape),
+            model_id=self.model_id,
+            device=self.device.type,
+            frame_index=frame_index,
+        )
