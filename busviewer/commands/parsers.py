@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
-    from busviewer.commands import evaluate_cmd, predict_cmd, train_cmd
+    from busviewer.commands import evaluate_cmd, finetune_cmd, predict_cmd, train_cmd
 
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -45,3 +45,12 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     predict.add_argument("--report", action="store_true", help="also write <stem>_report.pdf")
     predict.add_argument("--json", action="store_true", help="print the results as JSON")
     predict.set_defaults(handler=predict_cmd.run)
+
+    finetune = sub.add_parser("finetune", help="fine-tune weights on a BUSI-layout folder, with a validation gate")
+    finetune.add_argument("data_dir", type=Path)
+    finetune.add_argument("--out", type=Path, required=True, help="weights file to write (always written)")
+    finetune.add_argument("--base", type=Path, default=None, help="weights to start from (default: the shipped model)")
+    finetune.add_argument("--epochs", type=int, default=8)
+    finetune.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    finetune.add_argument("--json", action="store_true", help="print one JSON object")
+    finetune.set_defaults(handler=finetune_cmd.run)

@@ -29,11 +29,17 @@ class Predictor:
         feeds the uncertainty map.
     """
 
-    def __init__(self, weights: Path | None = None, device: str = "auto", flip_tta: bool = True) -> None:
+    def __init__(
+        self,
+        weights: Path | None = None,
+        device: str = "auto",
+        flip_tta: bool = True,
+        loaded: LoadedModel | None = None,
+    ) -> None:
         self.device = pick_device(device)
         self.flip_tta = flip_tta
         self._lock = threading.Lock()
-        self._loaded = self._prepare(load_weights(weights or default_weights_path()))
+        self._loaded = self._prepare(loaded or load_weights(weights or default_weights_path()))
 
     def _prepare(self, loaded: LoadedModel) -> LoadedModel:
         loaded.network.to(self.device).eval()
