@@ -1,0 +1,361 @@
+"""The editable lesion mask of one frame: brush strokes, polygon fills and clean-ups, each one undo step.
+
+Coordinates are (row, col) floats in the numpy/scikit-image convention: the centre of pixel ``[r, c]``
+is at ``(r, c)``. Brush work touches only the bounding box of each disk or capsule, so painting stays
+fast on large scans; the old pixels of a stroke are kept tile by tile as the stroke first touches them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from psygnal import Signal
+from scipy import ndimage
+from skimage.draw import polygon as polygon_pixels
+
+from busviewer.core.history import EditAtom, EditHistory
+
+Box = tuple[int, int, int, int]
+
+# Square tiles in which a stroke keeps the pixels it is about to change; small enough that a short
+# stroke copies little, large enough that a long one keeps few dictionary entries.
+_SNAPSHOT_TILE = 64
+_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+
+
+@dataclass
+class _Stroke:
+    """Book-keeping of the brush stroke in progress."""
+
+    value: bool
+    last_point: tuple[float, float] | None = None
+    box: Box | None = None
+    tiles: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+
+
+def _union(a: Box | None, b: Box) -> Box:
+    if a is None:
+        return b
+    return min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])
+
+
+def _true_box(flags: np.ndarray) -> Box | None:
+    """Half-open bounding box of the True pixels of a 2-D bool array, or None when there are none."""
+    rows = np.flatnonzero(flags.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(flags.any(axis=0))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
+def _capsule(
+    start: tuple[float, float], end: tuple[float, float], radius: float, shape: tuple[int, int]
+) -> tuple[Box, np.ndarray] | None:
+    """Pixels within ``radius`` of the segment start-end: the clipped box and a bool array over it."""
+    (ra, ca), (rb, cb) = start, end
+    row0 = max(math.floor(min(ra, rb) - radius), 0)
+    row1 = min(math.ceil(max(ra, rb) + radius) + 1, shape[0])
+    col0 = max(math.floor(min(ca, cb) - radius), 0)
+    col1 = min(math.ceil(max(ca, cb) + radius) + 1, shape[1])
+    if row0 >= row1 or col0 >= col1:
+        return None
+    rows = np.arange(row0, row1, dtype=np.float64)[:, None] - ra
+    cols = np.arange(col0, col1, dtype=np.float64)[None, :] - ca
+    d_row, d_col = rb - ra, cb - ca
+    length2 = d_row * d_row + d_col * d_col
+    if length2 > 0.0:
+        t = np.clip((rows * d_row + cols * d_col) / length2, 0.0, 1.0)
+        rows = rows - t * d_row
+        cols = cols - t * d_col
+    inside = rows * rows + cols * cols <= radius * radius
+    return (row0, row1, col0, col1), inside
+
+
+class MaskLayer:
+    """Editable lesion mask for one frame.
+
+    Every edit is one undo step in :attr:`history`; a brush stroke (``begin_stroke``, ``stroke_to``...,
+    ``end_stroke``) is one step however long it is. An edit that changes nothing records nothing.
+
+    Signals
+    -------
+    changed(tuple[int, int, int, int])
+        ``(row0, row1, col0, col1)``: half-open box holding every pixel that just changed.
+    history_changed()
+        Undo/redo availability may have changed.
+
+    Parameters
+    ----------
+    shape
+        (rows, cols) of the frame.
+    data
+        Starting mask (anything that converts to bool); empty when None. It is copied.
+    history
+        Where undo steps go; a fresh :class:`EditHistory` with default limits when None.
+    """
+
+    changed = Signal(tuple)
+    history_changed = Signal()
+
+    def __init__(
+        self, shape: tuple[int, int], data: np.ndarray | None = None, history: EditHistory | None = None
+    ) -> None:
+        rows, cols = int(shape[0]), int(shape[1])
+        if rows <= 0 or cols <= 0:
+            raise ValueError(f"mask shape must be positive, got {shape}")
+        if data is None:
+            self._data = np.zeros((rows, cols), dtype=bool)
+        else:
+            start = np.asarray(data)
+            if start.shape != (rows, cols):
+                raise ValueError(f"mask data has shape {start.shape}, expected {(rows, cols)}")
+            self._data = start.astype(bool, copy=True)
+        self._history = history if history is not None else EditHistory()
+        self._edited = False
+        self._stroke: _Stroke | None = None
+
+    @property
+    def data(self) -> np.ndarray:
+        """The mask as a read-only bool view; edit it through the methods of this class."""
+        view = self._data.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return int(self._data.shape[0]), int(self._data.shape[1])
+
+    @property
+    def edited(self) -> bool:
+        """True once a person changed the mask; False while it is as loaded or as set by the program."""
+        return self._edited
+
+    @property
+    def history(self) -> EditHistory:
+        return self._history
+
+    @property
+    def can_undo(self) -> bool:
+        return self._history.can_undo
+
+    @property
+    def can_redo(self) -> bool:
+        return self._history.can_redo
+
+    # -- brush -----------------------------------------------------------------------------------
+
+    def begin_stroke(self, value: bool) -> None:
+        """Start a brush stroke that paints (``value`` True) or erases (False); ends any stroke in progress."""
+        if self._stroke is not None:
+            self.end_stroke()
+        self._stroke = _Stroke(value=bool(value))
+
+    def stroke_to(self, row: float, col: float, radius: float) -> None:
+        """Extend the stroke to (row, col) with a brush of ``radius`` pixels.
+
+        Paints the disk at the point and the capsule from the previous stroke point, then emits
+        ``changed`` with the box of the pixels that changed (nothing when none did).
+        """
+        stroke = self._stroke
+        if stroke is None:
+            raise RuntimeError("stroke_to() called without begin_stroke()")
+        point = (float(row), float(col))
+        if not (math.isfinite(point[0]) and math.isfinite(point[1]) and math.isfinite(radius)):
+            # The cursor left the image (NaN): lift the brush so re-entering does not draw a line across.
+            stroke.last_point = None
+            return
+        start = stroke.last_point if stroke.last_point is not None else point
+        stroke.last_point = point
+        # Half a pixel is the smallest brush that always covers the pixel under the cursor.
+        found = _capsule(start, point, max(float(radius), 0.5), self.shape)
+        if found is None:
+            return
+        (row0, row1, col0, col1), inside = found
+        region = self._data[row0:row1, col0:col1]
+        to_change = inside & (region != stroke.value)
+        local = _true_box(to_change)
+        if local is None:
+            return
+        box = (row0 + local[0], row0 + local[1], col0 + local[2], col0 + local[3])
+        self._snapshot_tiles(stroke, box)
+        region[to_change] = stroke.value
+        stroke.box = _union(stroke.box, box)
+        self.changed.emit(box)
+
+    def end_stroke(self) -> None:
+        """Finish the stroke; everything it changed becomes one undo step."""
+        stroke, self._stroke = self._stroke, None
+        if stroke is None or stroke.box is None:
+            return
+        row0, row1, col0, col1 = stroke.box
+        old = self._data[row0:row1, col0:col1].copy()
+        # Pixels outside every snapshot tile were never changed, so the current value is the old one.
+        for (tile_row, tile_col), saved in stroke.tiles.items():
+            top, left = tile_row * _SNAPSHOT_TILE, tile_col * _SNAPSHOT_TILE
+            r0, r1 = max(top, row0), min(top + saved.shape[0], row1)
+            c0, c1 = max(left, col0), min(left + saved.shape[1], col1)
+            if r0 < r1 and c0 < c1:
+                old[r0 - row0 : r1 - row0, c0 - col0 : c1 - col0] = saved[r0 - top : r1 - top, c0 - left : c1 - left]
+        new = self._data[row0:row1, col0:col1].copy()
+        description = "paint stroke" if stroke.value else "erase stroke"
+        if self._record(stroke.box, old, new, description, edited_after=True) is not None:
+            self.history_changed.emit()
+
+    def paint_disk(self, row: float, col: float, radius: float, value: bool) -> None:
+        """Paint (or erase, ``value`` False) one disk as a single undo step."""
+        self.begin_stroke(value)
+        self.stroke_to(row, col, radius)
+        self.end_stroke()
+
+    # -- whole-shape edits -----------------------------------------------------------------------
+
+    def fill_polygon(self, points: Sequence[tuple[float, float]], value: bool = True) -> None:
+        """Fill (or erase) the inside of the polygon with (row, col) ``points`` as one undo step."""
+        self._finish_stroke()
+        vertices = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        if len(vertices) < 3:
+            return
+        rows, cols = polygon_pixels(vertices[:, 0], vertices[:, 1], shape=self.shape)
+        if rows.size == 0:
+            return
+        row0, row1 = int(rows.min()), int(rows.max()) + 1
+        col0, col1 = int(cols.min()), int(cols.max()) + 1
+        new = self._data[row0:row1, col0:col1].copy()
+        new[rows - row0, cols - col0] = bool(value)
+        self._apply((row0, row1, col0, col1), new, "fill polygon" if value else "erase polygon")
+
+    def fill_holes(self) -> None:
+        """Fill background regions completely enclosed by the mask."""
+        self._finish_stroke()
+        box = _true_box(self._data)
+        if box is None:
+            return
+        # Outside the mask's bounding box everything is background joined to the image border,
+        # so filling inside the box gives the same answer as filling the whole image.
+        region = self._data[box[0] : box[1], box[2] : box[3]]
+        self._apply(box, ndimage.binary_fill_holes(region), "fill holes")
+
+    def remove_small_islands(self, min_pixels: int) -> None:
+        """Erase connected pieces (8-connected) of fewer than ``min_pixels`` pixels."""
+        self._finish_stroke()
+        box = _true_box(self._data)
+        if box is None:
+            return
+        region = self._data[box[0] : box[1], box[2] : box[3]]
+        labels, _ = ndimage.label(region, structure=_EIGHT_CONNECTED)
+        keep = np.bincount(labels.ravel()) >= int(min_pixels)
+        keep[0] = False
+        self._apply(box, keep[labels], "remove small islands")
+
+    def clear(self) -> None:
+        """Erase the whole mask as one undo step."""
+        self._finish_stroke()
+        box = _true_box(self._data)
+        if box is None:
+            return
+        self._apply(box, np.zeros((box[1] - box[0], box[3] - box[2]), dtype=bool), "clear mask")
+
+    def set_mask(self, mask: np.ndarray, description: str = "accept AI mask", by_person: bool = True) -> None:
+        """Replace the whole mask as one undoable step.
+
+        Parameters
+        ----------
+        mask
+            New mask of the same shape (anything that converts to bool).
+        description
+            Name of the step in the history.
+        by_person
+            False when the program, not a person, chose this mask (e.g. loading a proposal):
+            then :attr:`edited` becomes False.
+        """
+        self._finish_stroke()
+        new_mask = np.asarray(mask)
+        if new_mask.shape != self._data.shape:
+            raise ValueError(f"mask has shape {new_mask.shape}, expected {self._data.shape}")
+        new_mask = new_mask.astype(bool, copy=False)
+        box = _true_box(new_mask != self._data)
+        if box is None:
+            if not by_person:
+                self._edited = False
+            return
+        row0, row1, col0, col1 = box
+        self._apply(box, new_mask[row0:row1, col0:col1].copy(), description, edited_after=bool(by_person))
+
+    # -- undo ------------------------------------------------------------------------------------
+
+    def undo(self) -> bool:
+        """Revert the latest step; False when there is nothing to undo."""
+        self._finish_stroke()
+        atom = self._history.pop_undo()
+        if atom is None:
+            return False
+        self._data[atom.row0 : atom.row1, atom.col0 : atom.col1] = atom.old
+        self._edited = atom.edited_before
+        self.changed.emit(atom.box)
+        self.history_changed.emit()
+        return True
+
+    def redo(self) -> bool:
+        """Re-apply the latest undone step; False when there is nothing to redo."""
+        self._finish_stroke()
+        atom = self._history.pop_redo()
+        if atom is None:
+            return False
+        self._data[atom.row0 : atom.row1, atom.col0 : atom.col1] = atom.new
+        self._edited = atom.edited_after
+        self.changed.emit(atom.box)
+        self.history_changed.emit()
+        return True
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _finish_stroke(self) -> None:
+        # Any other edit, undo or redo first closes a stroke left open, so steps never interleave.
+        if self._stroke is not None:
+            self.end_stroke()
+
+    def _snapshot_tiles(self, stroke: _Stroke, box: Box) -> None:
+        """Keep the current pixels of every tile the box touches that the stroke has not touched yet."""
+        row0, row1, col0, col1 = box
+        for tile_row in range(row0 // _SNAPSHOT_TILE, (row1 - 1) // _SNAPSHOT_TILE + 1):
+            for tile_col in range(col0 // _SNAPSHOT_TILE, (col1 - 1) // _SNAPSHOT_TILE + 1):
+                if (tile_row, tile_col) not in stroke.tiles:
+                    top, left = tile_row * _SNAPSHOT_TILE, tile_col * _SNAPSHOT_TILE
+                    tile = self._data[top : top + _SNAPSHOT_TILE, left : left + _SNAPSHOT_TILE]
+                    stroke.tiles[(tile_row, tile_col)] = tile.copy()
+
+    def _apply(self, box: Box, new: np.ndarray, description: str, edited_after: bool = True) -> None:
+        """Write ``new`` into ``box``, emit ``changed`` and record the step."""
+        row0, row1, col0, col1 = box
+        old = self._data[row0:row1, col0:col1].copy()
+        changed_box = self._record(box, old, new, description, edited_after)
+        if changed_box is not None:
+            r0, r1, c0, c1 = changed_box
+            self._data[r0:r1, c0:c1] = new[r0 - row0 : r1 - row0, c0 - col0 : c1 - col0]
+            self.changed.emit(changed_box)
+            self.history_changed.emit()
+
+    def _record(self, box: Box, old: np.ndarray, new: np.ndarray, description: str, edited_after: bool) -> Box | None:
+        """Push the step for the pixels that differ between ``old`` and ``new``; returns their box or None.
+
+        Signals are left to the caller, which emits them once the pixels are in place.
+        """
+        local = _true_box(old != new)
+        if local is None:
+            return None
+        lr0, lr1, lc0, lc1 = local
+        changed_box = (box[0] + lr0, box[0] + lr1, box[2] + lc0, box[2] + lc1)
+        atom = EditAtom(
+            *changed_box,
+            old=old[lr0:lr1, lc0:lc1].copy(),
+            new=np.array(new[lr0:lr1, lc0:lc1], dtype=bool),
+            description=description,
+            edited_before=self._edited,
+            edited_after=edited_after,
+        )
+        self._history.push(atom)
+        self._edited = edited_after
+        return changed_box
