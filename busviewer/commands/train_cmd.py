@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -35,12 +36,19 @@ def run(args: argparse.Namespace) -> int:
     csv_path = args.out.with_name(args.out.stem + ".history.csv")
     png_path = args.out.with_name(args.out.stem + ".history.png")
     history: list[dict[str, float]] = []
+    # Under torchrun every rank runs this; only rank 0 reports and writes files.
+    is_main = int(os.environ.get("RANK", "0")) == 0
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if is_main and world > 1:
+        print(f"distributed training: world size {world}", file=sys.stderr, flush=True)
     while True:
         try:
             record = next(runner)
         except StopIteration as stop:
             outcome = stop.value
             break
+        if not is_main:
+            continue
         if isinstance(record, StepRecord) and sys.stderr.isatty():
             done = record.step / record.steps_per_epoch
             bar = "#" * int(done * 30)
@@ -55,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             )
             _write_history_csv(csv_path, history)
             plot_training_history(history, png_path)
-    if outcome.model_id:
+    if is_main and outcome.model_id:
         print(f"wrote {outcome.weights_path} ({outcome.model_id}), best epoch {outcome.best_epoch}")
     return 0
 

@@ -227,7 +227,8 @@ def fit(
         seconds = time.perf_counter() - started
         record = EpochRecord(
             epoch=epoch + 1, epochs=config.epochs,
-            train_loss=totals[0] / steps_per_epoch, seg_loss=totals[1] / steps_per_epoch, cls_loss=totals[2] / steps_per_epoch,
+            train_loss=float(totals[0] / steps_per_epoch), seg_loss=float(totals[1] / steps_per_epoch),
+            cls_loss=float(totals[2] / steps_per_epoch),
             val_dice=scores["dice"], val_iou=scores["iou"], val_accuracy=scores["accuracy"],
             learning_rate=lr, seconds=seconds, eta_seconds=seconds * (config.epochs - epoch - 1), is_best=is_best,
         )

@@ -1,0 +1,84 @@
+"""End-to-end ``predict`` time per image (decode, pre-process, forward, post-process) against the bare forward.
+
+Prints one JSON object. Uses a ~560x470 BUSI image when ../shared/data is present, else the demo scan.
+Run: ``.venv/bin/python benchmarks/predict_speed.py [--weights W] [--runs N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT.parent / "shared" / "data" / "busi" / "benign" / "benign (1).png"
+
+
+def _median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        fn()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--weights", type=Path, default=None)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+
+    import numpy as np
+    import torch
+
+    from busviewer.io.scan_loader import demo_scan_path, load_scan
+    from busviewer.ml.device import use_all_cores
+    from busviewer.ml.inference import Predictor
+    from busviewer.ml.transforms import preprocess
+
+    use_all_cores()
+    path = SAMPLE if SAMPLE.exists() else demo_scan_path()
+    results: dict[str, object] = {"image": path.name, "threads": torch.get_num_threads()}
+    for tta in (False, True):
+        predictor = Predictor(args.weights, device="cpu", flip_tta=tta)
+        network = predictor._loaded.network  # noqa: SLF001 - the benchmark times the bare network on purpose
+        shape = load_scan(path).shape
+        batch = torch.from_numpy(preprocess(load_scan(path).grey_frame(0))[np.newaxis])
+        if tta:
+            batch = torch.cat((batch, batch.flip(3)))
+        batch_cl = batch.contiguous(memory_format=torch.channels_last)
+
+        def end_to_end() -> None:
+            scan = load_scan(path)
+            predictor.predict(scan.grey_frame(0))
+
+        def bare() -> None:
+            with torch.inference_mode():
+                network(batch_cl)
+
+        key = "flip_tta" if tta else "single"
+        e2e = _median_ms(end_to_end, args.runs)
+        fwd = _median_ms(bare, args.runs)
+        results[key] = {"end_to_end_ms": round(e2e, 2), "forward_ms": round(fwd, 2), "ratio": round(e2e / fwd, 2)}
+        network_plain = network.to(memory_format=torch.contiguous_format)
+
+        def bare_plain() -> None:
+            with torch.inference_mode():
+                network_plain(batch.contiguous())
+
+        results[key]["forward_ms_contiguous"] = round(_median_ms(bare_plain, args.runs), 2)  # type: ignore[index]
+        network.to(memory_format=torch.channels_last)
+    results["source_shape"] = list(shape)
+    results["model_id"] = predictor.model_id
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""train, evaluate and predict end to end on a tiny BUSI-layout folder, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from busviewer.cli import main
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "busviewer", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_train_writes_weights_history_and_resumes(busi_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "w.safetensors"
+    assert main(["train", str(busi_folder), "--out", str(out), "--epochs", "2", "--channels", "4,8,16"]) == 0
+    assert out.is_file()
+    rows = (tmp_path / "w.history.csv").read_text().strip().splitlines()
+    assert rows[0].startswith("epoch,") and len(rows) == 3
+    assert (tmp_path / "w.history.png").stat().st_size > 1000
+    # Asking for more epochs continues from the resume state instead of starting over.
+    assert main(["train", str(busi_folder), "--out", str(out), "--epochs", "3", "--channels", "4,8,16"]) == 0
+    rows = (tmp_path / "w.history.csv").read_text().strip().splitlines()
+    assert [r.split(",")[0] for r in rows[1:]] == ["3"]
+
+
+def test_evaluate_json_has_every_metric(busi_folder: Path, tiny_weights: Path, tmp_path: Path) -> None:
+    result = _run("evaluate", str(busi_folder), "--weights", str(tiny_weights), "--json", "--plots", str(tmp_path / "plots"))
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    for key in ("dice", "iou", "dice_all", "normal_fp_rate", "accuracy", "balanced_accuracy", "confusion_matrix",
+                "classes", "auc_malignant", "ece", "sensitivity", "specificity", "precision", "f1", "n_images",
+                "ms_per_image"):
+        assert key in metrics
+    assert metrics["n_images"] == 12
+    assert sum(map(sum, metrics["confusion_matrix"])) == 12
+    for name in ("confusion_matrix.png", "reliability.png", "cases_best.png", "cases_worst.png"):
+        assert (tmp_path / "plots" / name).stat().st_size > 1000
+
+
+def test_evaluate_validation_split_is_the_training_split(busi_folder: Path, tiny_weights: Path) -> None:
+    result = _run("evaluate", str(busi_folder), "--weights", str(tiny_weights), "--json", "--split", "validation")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["n_images"] == 3   # one of four per class
+
+
+def test_predict_writes_source_size_mask_json_and_gradcam(busi_folder: Path, tiny_weights: Path, tmp_path: Path) -> None:
+    image = busi_folder / "benign" / "benign (1).png"
+    result = _run("predict", str(image), "--out", str(tmp_path / "out"), "--weights", str(tiny_weights), "--gradcam", "--json")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert set(record["probabilities"]) == {"normal", "benign", "malignant"}
+    assert abs(sum(record["probabilities"].values()) - 1) < 1e-5
+    assert record["model_id"].startswith("tiny-")
+    mask = cv2.imread(str(tmp_path / "out" / "benign (1)_mask.png"), cv2.IMREAD_UNCHANGED)
+    assert mask.shape == (72, 88) and set(np.unique(mask)) <= {0, 255}
+    assert int((mask > 0).sum()) == record["lesion_area_px"]
+    assert record["lesion_area_mm2"] is None and record["calibration"] == "none"
+    assert cv2.imread(str(tmp_path / "out" / "benign (1)_gradcam.png")).shape[:2] == (72, 88)
+    assert json.loads((tmp_path / "out" / "benign (1).json").read_text())["model_id"] == record["model_id"]
+
+
+@pytest.mark.parametrize("content", [b"", b"not an image at all", bytes(range(256)) * 8])
+def test_predict_bad_input_is_one_sentence(content: bytes, tiny_weights: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(content)
+    result = _run("predict", str(bad), "--out", str(tmp_path / "out"), "--weights", str(tiny_weights))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+
+
+def test_pickled_weights_are_refused_by_the_cli(busi_folder: Path, tmp_path: Path) -> None:
+    evil = tmp_path / "evil.safetensors"
+    evil.write_bytes(b"\x80\x04\x95")
+    result = _run("evaluate", str(busi_folder), "--weights", str(evil))
+    assert result.returncode == 2 and "not a safetensors" in result.stderr
