@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
-    from busviewer.commands import evaluate_cmd, finetune_cmd, predict_cmd, train_cmd
+    from busviewer.commands import evaluate_cmd, export_cmd, finetune_cmd, predict_cmd, train_cmd
 
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -54,3 +54,12 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     finetune.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     finetune.add_argument("--json", action="store_true", help="print one JSON object")
     finetune.set_defaults(handler=finetune_cmd.run)
+
+    export = sub.add_parser("export", help="write masks, PDF reports, DICOM SEG/SR and a summary of a reviewed folder")
+    export.add_argument("workspace", type=Path, help="folder whose review state (.busviewer) to export")
+    export.add_argument("--out", type=Path, required=True, help="folder to write into (created if its parent exists)")
+    export.add_argument("--formats", default=None, help="comma-separated subset of png,seg,pdf,sr,csv,json (default: all)")
+    export.add_argument("--include-identifiers", action="store_true",
+                        help="put patient name, ID and birth date in PDFs and summaries")
+    export.add_argument("--json", action="store_true", help="print the export summary as JSON")
+    export.set_defaults(handler=export_cmd.run)

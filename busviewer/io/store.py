@@ -1,0 +1,456 @@
+"""Autosaved review state of a workspace: SQLite for cases, frames and the audit trail, one file per distinct mask.
+
+Layout under ``<workspace>/.busviewer/``: ``cases.sqlite`` (WAL, synchronous=FULL) and ``masks/<sha256>.npz``.
+A mask file is named after the SHA-256 of its content and written atomically *before* the transaction that
+points to it commits, so a crash at any moment leaves every committed row pointing at an intact, verifiable file;
+the worst leftover is an unreferenced file, swept on a later open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from busviewer.core.atomic import atomic_open
+from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus, current_user, utc_now_iso
+from busviewer.core.constants import CLASS_NAMES
+from busviewer.core.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+STORE_DIR_NAME = ".busviewer"
+DB_NAME = "cases.sqlite"
+MASK_DIR_NAME = "masks"
+SCHEMA_VERSION = 1
+
+#: Unreferenced mask files younger than this are left alone: another process may be about to commit them.
+ORPHAN_GRACE_SECONDS = 600.0
+
+_MASK_CACHE_SIZE = 64
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cases (
+    case_id TEXT PRIMARY KEY, source_path TEXT NOT NULL, status TEXT NOT NULL, reviewer_class TEXT,
+    updated_by TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS frames (
+    case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
+    frame_index INTEGER NOT NULL,
+    ai_mask TEXT, current_mask TEXT, ai_model_id TEXT, ai_probabilities TEXT, uncertainty_score REAL,
+    updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (case_id, frame_index));
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL, frame_index INTEGER,
+    who TEXT NOT NULL, at TEXT NOT NULL, action TEXT NOT NULL, details TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_by_case ON audit (case_id, id);
+"""
+
+_FRAME_FIELDS = ("ai_mask", "current_mask", "ai_model_id", "ai_probabilities", "uncertainty_score")
+
+
+def store_dir(workspace_dir: Path) -> Path:
+    """The hidden folder that holds a workspace's review state."""
+    return Path(workspace_dir) / STORE_DIR_NAME
+
+
+def has_store(workspace_dir: Path) -> bool:
+    """True when ``workspace_dir`` already holds saved review state."""
+    return (store_dir(workspace_dir) / DB_NAME).is_file()
+
+
+def mask_digest(mask: np.ndarray) -> str:
+    """SHA-256 of a bool mask's shape and bits: the mask file's name and its checksum."""
+    data = np.asarray(mask, dtype=bool)
+    hasher = hashlib.sha256(np.asarray(data.shape, dtype="<i8").tobytes())
+    hasher.update(np.packbits(data, axis=None).tobytes())
+    return hasher.hexdigest()
+
+
+class CaseStore:
+    """Review state of one workspace folder, safe against crashes at any moment.
+
+    Every public write is one SQLite transaction and one audit row per change (who: login name,
+    when: ISO UTC, what: action and JSON details). Thread-safe: the GUI may save from a worker.
+
+    Parameters
+    ----------
+    workspace_dir
+        The folder whose images are reviewed; the state lives in ``<workspace_dir>/.busviewer``.
+
+    Raises
+    ------
+    UserFacingError
+        The folder cannot be written or the saved state is damaged.
+    """
+
+    def __init__(self, workspace_dir: Path) -> None:
+        self.workspace_dir = Path(workspace_dir)
+        self.db_path = store_dir(self.workspace_dir) / DB_NAME
+        self.mask_dir = store_dir(self.workspace_dir) / MASK_DIR_NAME
+        self._lock = threading.RLock()
+        self._mask_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        if not self.workspace_dir.is_dir():
+            raise UserFacingError(f"The workspace folder {self.workspace_dir} does not exist.")
+        try:
+            self.mask_dir.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.db_path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.executescript(_SCHEMA)
+            self._conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        except sqlite3.DatabaseError as exc:
+            raise UserFacingError(f"The review state in {self.db_path} is damaged or locked ({exc}).") from exc
+        except OSError as exc:
+            raise UserFacingError(f"Review state cannot be saved in {self.workspace_dir} ({exc.strerror}).") from exc
+        self._sweep_orphans()
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def close(self) -> None:
+        """Close the database; the store cannot be used afterwards."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> CaseStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- writes
+
+    def upsert_case(self, record: CaseRecord, user: str | None = None) -> None:
+        """Write ``record`` with all its frames (frames missing from it are removed) in one transaction.
+
+        ``record.updated_by`` and ``record.updated_at`` are set to the writer and the time of writing.
+        """
+        who, when = user or current_user(), utc_now_iso()
+        keys = {frame.frame_index: self._write_frame_masks(frame) for frame in record.frames.values()}
+        written = {key: mask for frame in record.frames.values() for key, mask in self._keyed_masks(frame, keys)}
+        released: set[str] = set()
+        with self._transaction() as db:
+            old = db.execute(
+                "SELECT source_path, status, reviewer_class FROM cases WHERE case_id = ?", (record.case_id,)
+            ).fetchone()
+            new = (self._stored_source(record.source_path), record.status.value, record.reviewer_class)
+            changes = {
+                name: {"from": before, "to": after}
+                for name, before, after in zip(("source_path", "status", "reviewer_class"), old or new, new, strict=True)
+                if before != after
+            }
+            if old is None:
+                db.execute(
+                    "INSERT INTO cases (source_path, status, reviewer_class, updated_by, updated_at, case_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?)", (*new, who, when, record.case_id),
+                )
+                details = {"status": record.status.value, "reviewer_class": record.reviewer_class}
+                self._audit(db, record.case_id, None, who, when, "case_created", details)
+            elif changes:
+                db.execute(
+                    "UPDATE cases SET source_path = ?, status = ?, reviewer_class = ? WHERE case_id = ?",
+                    (*new, record.case_id),
+                )
+                self._audit(db, record.case_id, None, who, when, "case_updated", changes)
+            touched = old is None or bool(changes)
+            for frame in record.frames.values():
+                changed, freed = self._upsert_frame(db, record.case_id, frame, keys[frame.frame_index], who, when)
+                touched, released = touched or changed, released | freed
+            stale = db.execute(
+                "SELECT frame_index, ai_mask, current_mask FROM frames WHERE case_id = ?", (record.case_id,)
+            ).fetchall()
+            for index, ai_key, current_key in stale:
+                if index not in keys:
+                    db.execute("DELETE FROM frames WHERE case_id = ? AND frame_index = ?", (record.case_id, index))
+                    self._audit(db, record.case_id, index, who, when, "frame_removed", {})
+                    released |= {k for k in (ai_key, current_key) if k}
+                    touched = True
+            if touched:
+                self._touch(db, record.case_id, who, when)
+        if touched:
+            record.updated_by, record.updated_at = who, when
+        self._after_commit(released, written)
+
+    def save_frame(self, case_id: str, frame: FrameReview, user: str | None = None) -> bool:
+        """Save one frame's masks and AI proposal: the cheap call behind autosave.
+
+        Returns
+        -------
+        bool
+            True when something changed and was written; False when the frame was already saved as is.
+
+        Raises
+        ------
+        KeyError
+            No case ``case_id`` in the store (``upsert_case`` it first).
+        """
+        who, when = user or current_user(), utc_now_iso()
+        keys = self._write_frame_masks(frame)
+        with self._transaction() as db:
+            self._require_case(db, case_id)
+            changed, released = self._upsert_frame(db, case_id, frame, keys, who, when)
+            if changed:
+                self._touch(db, case_id, who, when)
+        self._after_commit(released, dict(self._keyed_masks(frame, {frame.frame_index: keys})))
+        return changed
+
+    def set_status(self, case_id: str, status: ReviewStatus | str, user: str | None = None) -> None:
+        """Set a case's review status (audited as ``status_changed``)."""
+        self._set_case_field(case_id, "status", ReviewStatus(status).value, user)
+
+    def set_reviewer_class(self, case_id: str, cls: str | None, user: str | None = None) -> None:
+        """Set the reader's class (one of ``CLASS_NAMES`` or None; audited as ``reviewer_class_changed``)."""
+        if cls is not None and cls not in CLASS_NAMES:
+            raise ValueError(f"reviewer class must be one of {CLASS_NAMES} or None, got {cls!r}")
+        self._set_case_field(case_id, "reviewer_class", cls, user)
+
+    # ----------------------------------------------------------------- reads
+
+    def get_case(self, case_id: str, with_masks: bool = True) -> CaseRecord | None:
+        """The saved record of ``case_id``, or None; ``with_masks=False`` skips reading mask files."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT case_id, source_path, status, reviewer_class, updated_by, updated_at FROM cases"
+                " WHERE case_id = ?", (case_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            return self._record_from_row(row, with_masks)
+
+    def list_cases(self, with_masks: bool = True) -> list[CaseRecord]:
+        """All saved cases, sorted by case id; ``with_masks=False`` leaves masks None for a quick listing."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT case_id, source_path, status, reviewer_class, updated_by, updated_at FROM cases"
+                " ORDER BY case_id"
+            ).fetchall()
+            return [self._record_from_row(row, with_masks) for row in rows]
+
+    def audit(self, case_id: str) -> list[dict[str, Any]]:
+        """The audit trail of a case, oldest first: dicts with who, when, action, frame_index, details."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT who, at, action, frame_index, details FROM audit WHERE case_id = ? ORDER BY id", (case_id,)
+            ).fetchall()
+        return [
+            {"who": who, "when": at, "action": action, "frame_index": index, "details": json.loads(details)}
+            for who, at, action, index, details in rows
+        ]
+
+    # ----------------------------------------------------------------- internals
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise UserFacingError(f"The review state in {self.db_path} cannot be written ({exc}).") from exc
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:  # e.g. the disk filled up mid-transaction
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+                raise UserFacingError(f"The review state in {self.db_path} cannot be written ({exc}).") from exc
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+                raise UserFacingError(f"The review state in {self.db_path} cannot be written ({exc}).") from exc
+
+    @staticmethod
+    def _require_case(db: sqlite3.Connection, case_id: str) -> None:
+        if db.execute("SELECT 1 FROM cases WHERE case_id = ?", (case_id,)).fetchone() is None:
+            raise KeyError(case_id)
+
+    @staticmethod
+    def _touch(db: sqlite3.Connection, case_id: str, who: str, when: str) -> None:
+        db.execute("UPDATE cases SET updated_by = ?, updated_at = ? WHERE case_id = ?", (who, when, case_id))
+
+    @staticmethod
+    def _audit(
+        db: sqlite3.Connection, case_id: str, frame_index: int | None, who: str, when: str, action: str,
+        details: dict[str, Any],
+    ) -> None:
+        db.execute(
+            "INSERT INTO audit (case_id, frame_index, who, at, action, details) VALUES (?, ?, ?, ?, ?, ?)",
+            (case_id, frame_index, who, when, action, json.dumps(details, sort_keys=True)),
+        )
+
+    def _set_case_field(self, case_id: str, column: str, value: str | None, user: str | None) -> None:
+        who, when = user or current_user(), utc_now_iso()
+        with self._transaction() as db:
+            self._require_case(db, case_id)
+            (before,) = db.execute(f"SELECT {column} FROM cases WHERE case_id = ?", (case_id,)).fetchone()
+            if before == value:
+                return
+            db.execute(f"UPDATE cases SET {column} = ? WHERE case_id = ?", (value, case_id))
+            self._touch(db, case_id, who, when)
+            self._audit(db, case_id, None, who, when, f"{column}_changed", {"from": before, "to": value})
+
+    def _upsert_frame(
+        self, db: sqlite3.Connection, case_id: str, frame: FrameReview, keys: tuple[str | None, str | None],
+        who: str, when: str,
+    ) -> tuple[bool, set[str]]:
+        """Write one frame row inside a transaction.
+
+        Returns whether anything changed, and the mask keys the old row used that the new one does not.
+        """
+        probabilities = json.dumps(list(frame.ai_probabilities)) if frame.ai_probabilities is not None else None
+        uncertainty = float(frame.uncertainty_score) if frame.uncertainty_score is not None else None
+        new = dict(zip(_FRAME_FIELDS, (*keys, frame.ai_model_id, probabilities, uncertainty), strict=True))
+        old_row = db.execute(
+            f"SELECT {', '.join(_FRAME_FIELDS)} FROM frames WHERE case_id = ? AND frame_index = ?",
+            (case_id, frame.frame_index),
+        ).fetchone()
+        old = dict(zip(_FRAME_FIELDS, old_row, strict=True)) if old_row is not None else None
+        changed = [name for name in _FRAME_FIELDS if old is None or old[name] != new[name]]
+        if not changed:
+            return False, set()
+        db.execute(
+            f"INSERT OR REPLACE INTO frames (case_id, frame_index, {', '.join(_FRAME_FIELDS)}, updated_by, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (case_id, frame.frame_index, *new.values(), who, when),
+        )
+        mask = frame.current_mask
+        details = {
+            "changed": changed,
+            "mask_pixels": int(np.count_nonzero(mask)) if mask is not None else None,
+            "ai_model_id": frame.ai_model_id,
+        }
+        self._audit(db, case_id, frame.frame_index, who, when, "frame_saved", details)
+        if old is None:
+            return True, set()
+        return True, {old[k] for k in ("ai_mask", "current_mask") if old[k] and old[k] not in keys}
+
+    def _write_frame_masks(self, frame: FrameReview) -> tuple[str | None, str | None]:
+        return self._write_mask(frame.ai_mask), self._write_mask(frame.current_mask)
+
+    @staticmethod
+    def _keyed_masks(
+        frame: FrameReview, keys: dict[int, tuple[str | None, str | None]]
+    ) -> Iterator[tuple[str, np.ndarray]]:
+        for key, mask in zip(keys[frame.frame_index], (frame.ai_mask, frame.current_mask), strict=True):
+            if key is not None and mask is not None:
+                yield key, mask
+
+    def _mask_path(self, key: str) -> Path:
+        return self.mask_dir / f"{key}.npz"
+
+    def _write_mask(self, mask: np.ndarray | None) -> str | None:
+        if mask is None:
+            return None
+        data = np.asarray(mask, dtype=bool)
+        key = mask_digest(data)
+        path = self._mask_path(key)
+        if path.exists():
+            return key  # content-addressed: an existing file already holds exactly these bits
+        try:
+            with atomic_open(path, "wb") as handle:
+                np.savez_compressed(
+                    handle, shape=np.asarray(data.shape, dtype=np.int64), bits=np.packbits(data, axis=None)
+                )
+        except OSError as exc:
+            raise UserFacingError(f"The mask could not be saved in {self.mask_dir} ({exc.strerror}).") from exc
+        return key
+
+    def _read_mask(self, key: str | None, case_id: str) -> np.ndarray | None:
+        if key is None:
+            return None
+        cached = self._mask_cache.get(key)
+        if cached is None:
+            try:
+                with np.load(self._mask_path(key), allow_pickle=False) as data:
+                    shape = tuple(int(n) for n in data["shape"])
+                    bits = data["bits"]
+                cached = np.unpackbits(bits, count=int(np.prod(shape))).reshape(shape).astype(bool)
+            except (OSError, KeyError, ValueError) as exc:
+                log.warning("mask %s of case %s cannot be read: %s", key, case_id, exc)
+                return None
+            if mask_digest(cached) != key:
+                log.warning("mask %s of case %s fails its checksum; ignoring it", key, case_id)
+                return None
+            self._mask_cache[key] = cached
+            while len(self._mask_cache) > _MASK_CACHE_SIZE:
+                self._mask_cache.popitem(last=False)
+        self._mask_cache.move_to_end(key)
+        return cached.copy()
+
+    def _record_from_row(self, row: tuple[Any, ...], with_masks: bool) -> CaseRecord:
+        case_id, source, status, reviewer_class, updated_by, updated_at = row
+        frames: dict[int, FrameReview] = {}
+        for index, ai_key, current_key, model_id, probabilities, uncertainty in self._conn.execute(
+            f"SELECT frame_index, {', '.join(_FRAME_FIELDS)} FROM frames WHERE case_id = ? ORDER BY frame_index",
+            (case_id,),
+        ):
+            frames[index] = FrameReview(
+                frame_index=index,
+                ai_mask=self._read_mask(ai_key, case_id) if with_masks else None,
+                ai_model_id=model_id,
+                ai_probabilities=tuple(json.loads(probabilities)) if probabilities else None,
+                current_mask=self._read_mask(current_key, case_id) if with_masks else None,
+                uncertainty_score=uncertainty,
+            )
+        source_path = Path(source)
+        return CaseRecord(
+            case_id=case_id,
+            source_path=source_path if source_path.is_absolute() else self.workspace_dir / source_path,
+            status=ReviewStatus(status),
+            reviewer_class=reviewer_class,
+            frames=frames,
+            updated_by=updated_by,
+            updated_at=updated_at,
+        )
+
+    def _stored_source(self, source_path: Path) -> str:
+        # Relative to the workspace when inside it, so a moved or shared workspace still finds its images.
+        source = Path(source_path)
+        try:
+            return source.resolve().relative_to(self.workspace_dir.resolve()).as_posix()
+        except ValueError:
+            return str(source.resolve())
+
+    def _after_commit(self, released: set[str], written: dict[str, np.ndarray]) -> None:
+        with self._lock:
+            for key in released:
+                still_used = self._conn.execute(
+                    "SELECT 1 FROM frames WHERE ai_mask = ? OR current_mask = ? LIMIT 1", (key, key)
+                ).fetchone()
+                if still_used is None:
+                    with contextlib.suppress(OSError):
+                        self._mask_path(key).unlink()
+            for key, mask in written.items():
+                # Another process may have released an identical mask between our write and our commit.
+                if not self._mask_path(key).exists():
+                    log.warning("mask file %s vanished before commit; writing it again", key)
+                    self._write_mask(mask)
+
+    def _sweep_orphans(self) -> None:
+        """Delete mask and temporary files no row refers to, once they are old enough to be nobody's work."""
+        referenced = {
+            key for pair in self._conn.execute("SELECT ai_mask, current_mask FROM frames") for key in pair if key
+        }
+        cutoff = time.time() - ORPHAN_GRACE_SECONDS
+        for path in self.mask_dir.iterdir():
+            is_temp = path.name.startswith(".") and path.name.endswith(".tmp")
+            if is_temp or (path.suffix == ".npz" and path.stem not in referenced):
+                with contextlib.suppress(OSError):
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
