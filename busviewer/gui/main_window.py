@@ -1,0 +1,404 @@
+"""The main window: lays out the canvas, cine bar, case list, menus and status bar, and wires them together.
+
+It holds no scan data and makes no decisions: the session says what is on screen, the case navigator
+loads files in the background, and the widgets draw.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from busviewer.core.scan import UltrasoundScan
+from busviewer.gui import dialogs
+from busviewer.gui.canvas import ScanCanvas
+from busviewer.gui.case_list import CaseListPanel
+from busviewer.gui.cine_bar import CineBar
+from busviewer.gui.recent_files import RecentFiles, app_settings
+from busviewer.gui.session import (
+    CaseNavigator,
+    ViewerSession,
+    calibration_text,
+    levels_text,
+    pixel_readout_text,
+    scan_summary_text,
+)
+
+log = logging.getLogger(__name__)
+
+_EMPTY_PAGE, _VIEWER_PAGE = 0, 1
+
+
+class _ShowWhenFilled(QObject):
+    """Keeps a toolbar hidden until someone adds an action to it, so an empty bar never shows."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ActionAdded and isinstance(watched, QToolBar):
+            watched.setVisible(True)
+        return False
+
+
+class MainWindow(QMainWindow):
+    """The busviewer window.
+
+    Attributes
+    ----------
+    canvas, session, case_list, cine_bar, navigator
+        The image view, what is on screen, the case list panel, the cine bar and the background loader.
+    tools_menu, view_menu, review_toolbar
+        Where the review workspace adds its actions.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("busviewer")
+        self.setAcceptDrops(True)
+        self.settings = app_settings()
+        self.recent_files = RecentFiles(self.settings)
+        self.session = ViewerSession(self)
+        self.navigator = CaseNavigator(self)
+        self.canvas = ScanCanvas()
+        self.cine_bar = CineBar()
+        self.case_list = CaseListPanel()
+        #: The review workspace's controller, attached by ``app.py`` (kept alive here).
+        self.review: object | None = None
+        self._cursor = (math.nan, math.nan)
+        self._status_labels: dict[str, QLabel] = {}
+        self._build_central()
+        self.case_dock = self.add_side_panel("Cases", self.case_list, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._build_status_bar()
+        self._build_menus()
+        self._connect()
+        self.resize(1600, 1000)
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    # ------------------------------------------------------------ public API
+    def add_side_panel(
+        self, title: str, widget: QWidget, area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea
+    ) -> QDockWidget:
+        """Dock ``widget`` under ``title``; its show/hide toggle goes into the View menu."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.lower().replace(' ', '_')}")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        self.addDockWidget(area, dock)
+        if hasattr(self, "panels_menu"):
+            self.panels_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def show_status(self, text: str, timeout_ms: int = 4000) -> None:
+        """Show a passing message at the left of the status bar (0 = until the next one)."""
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def set_permanent_status(self, key: str, text: str) -> None:
+        """Show ``text`` in the status-bar field ``key`` (created on first use; empty text hides it)."""
+        label = self._status_labels.get(key)
+        if label is None:
+            label = QLabel()
+            label.setObjectName(f"status_{key}")
+            self.statusBar().addPermanentWidget(label)
+            self._status_labels[key] = label
+        label.setText(text)
+        label.setVisible(bool(text))
+
+    def permanent_status(self, key: str) -> str:
+        """The text of status-bar field ``key`` ("" when unknown)."""
+        label = self._status_labels.get(key)
+        return label.text() if label is not None else ""
+
+    def show_error(self, sentence: str) -> None:
+        """Tell the user, in one sentence, what went wrong; the window stays usable."""
+        log.info("error shown to the user: %s", sentence)
+        dialogs.show_error(self, sentence)
+
+    def open_paths(self, paths: list[Path]) -> None:
+        """Open files and/or folders: they become the case list and the first one is shown."""
+        for path in paths:
+            if Path(path).exists():
+                self.recent_files.add(Path(path))
+        self._refresh_recent_menu()
+        self.navigator.open_paths([Path(p) for p in paths])
+
+    def open_demo(self) -> None:
+        """Show the synthetic demo scan."""
+        self.show_status("Opening the demo scan…", 0)
+        self.navigator.open_demo()
+
+    def next_case(self) -> None:
+        if not self.navigator.step(1):
+            self.show_status("This is the last case.", 2000)
+
+    def previous_case(self) -> None:
+        if not self.navigator.step(-1):
+            self.show_status("This is the first case.", 2000)
+
+    # --------------------------------------------------------------- layout
+    def _build_central(self) -> None:
+        empty = QWidget()
+        title = QLabel("No scan open")
+        title.setObjectName("emptyTitle")
+        hint = QLabel(
+            "Open a scan with File ▸ Open (Ctrl+O) or a folder of scans with File ▸ Open Folder "
+            "(Ctrl+Shift+O),<br>or drop files or folders here.  Images and DICOM files are read."
+        )
+        hint.setObjectName("emptyHint")
+        empty_layout = QVBoxLayout(empty)
+        empty_layout.addStretch(1)
+        for label in (title, hint):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            empty_layout.addWidget(label)
+        empty_layout.addStretch(1)
+        viewer = QWidget()
+        viewer_layout = QVBoxLayout(viewer)
+        viewer_layout.setContentsMargins(0, 0, 0, 0)
+        viewer_layout.setSpacing(0)
+        viewer_layout.addWidget(self.canvas, stretch=1)
+        viewer_layout.addWidget(self.cine_bar)
+        self._pages = QStackedWidget()
+        self._pages.addWidget(empty)
+        self._pages.addWidget(viewer)
+        self.setCentralWidget(self._pages)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        for key, role in (("cursor", ""), ("levels", ""), ("scan", "strong"), ("calibration", "")):
+            self.set_permanent_status(key, "")
+            if role:
+                self._status_labels[key].setProperty("role", role)
+        # The readout keeps its place while the mouse is off the image, so the other fields do not jump.
+        self._status_labels["cursor"].setMinimumWidth(380)
+        self._status_labels["cursor"].setVisible(True)
+
+    def _build_menus(self) -> None:
+        menu_bar = self.menuBar()
+        file_menu = menu_bar.addMenu("&File")
+        self._action(file_menu, "&Open…", self._ask_open_files, "Ctrl+O")
+        self._action(file_menu, "Open &Folder…", self._ask_open_folder, "Ctrl+Shift+O")
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self._action(file_menu, "Open &Demo Scan", self.open_demo)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
+
+        self.view_menu = menu_bar.addMenu("&View")
+        self._action(self.view_menu, "&Fit to Window", self.canvas.fit_to_window, "F")
+        self._action(self.view_menu, "&Reset Window/Level", self.canvas.reset_levels, "W")
+        self.view_menu.addSeparator()
+        self._action(self.view_menu, "&Play/Pause", self.cine_bar.toggle_play, "Space")
+        self._action(self.view_menu, "Next Frame", lambda: self.cine_bar.step(1), "Right")
+        self._action(self.view_menu, "Previous Frame", lambda: self.cine_bar.step(-1), "Left")
+        self._action(self.view_menu, "First Frame", lambda: self.cine_bar.go_to(0), "Home")
+        self._action(self.view_menu, "Last Frame", lambda: self.cine_bar.go_to(-1), "End")
+        self.view_menu.addSeparator()
+        self._action(self.view_menu, "&Next Case", self.next_case, "PgDown", "N")
+        self._action(self.view_menu, "Pre&vious Case", self.previous_case, "PgUp", "P")
+        self.view_menu.addSeparator()
+        self._action(self.view_menu, "F&ull Screen", self._toggle_full_screen, "F11")
+        self.panels_menu = self.view_menu.addMenu("&Panels")
+        self.panels_menu.addAction(self.case_dock.toggleViewAction())
+
+        self.tools_menu = menu_bar.addMenu("&Tools")
+        self.review_toolbar = QToolBar("Review", self)
+        self.review_toolbar.setObjectName("review_toolbar")
+        self.review_toolbar.setMovable(False)
+        self.review_toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.review_toolbar)
+        self.review_toolbar.hide()
+        self._toolbar_filter = _ShowWhenFilled(self)
+        self.review_toolbar.installEventFilter(self._toolbar_filter)
+
+        help_menu = menu_bar.addMenu("&Help")
+        self._action(help_menu, "&Keys and Mouse…", self.show_keys, "F1")
+        self._action(help_menu, "&About busviewer", lambda: dialogs.show_about(self))
+        self._refresh_recent_menu()
+
+    def _action(self, menu: QMenu, text: str, slot: Callable[[], object], *keys: str) -> QAction:
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        # Window-wide shortcuts work wherever the focus is inside the window (canvas, case list, cine bar).
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _connect(self) -> None:
+        self.session.scan_changed.connect(self._on_scan_changed)
+        self.session.frame_changed.connect(self._on_frame_changed)
+        self.canvas.sig_cursor_moved.connect(self._on_cursor_moved)
+        self.canvas.sig_levels_changed.connect(
+            lambda low, high: self.set_permanent_status("levels", levels_text((low, high)))
+        )
+        self.cine_bar.sig_frame_requested.connect(self.session.set_frame)
+        self.case_list.sig_case_activated.connect(self._on_case_picked)
+        self.navigator.sig_cases_listed.connect(self._on_cases_listed)
+        self.navigator.sig_loading.connect(lambda path: self.show_status(f"Opening {path.name}…", 0))
+        self.navigator.sig_loaded.connect(self._on_scan_loaded)
+        self.navigator.sig_failed.connect(self._on_load_failed)
+
+    # ------------------------------------------------------------- handlers
+    @Slot(list, object)
+    def _on_cases_listed(self, cases: list[Path], root: Path | None) -> None:
+        self.case_list.set_cases(cases, root)
+        if len(cases) > 1:
+            self.case_dock.show()
+
+    @Slot(object)
+    def _on_case_picked(self, path: Path) -> None:
+        if path != self.navigator.shown_path or self.navigator.is_busy:
+            self.navigator.open_file(path)
+
+    @Slot(object, object)
+    def _on_scan_loaded(self, path: Path | None, scan: UltrasoundScan) -> None:
+        self.session.set_scan(scan)
+        self.show_status(f"Opened {scan.name}", 2500)
+        if path is not None:
+            self.case_list.set_current(path)
+            if not self.case_list.text(path, "Status"):
+                self.case_list.set_status(path, "viewed")
+
+    @Slot(object, str)
+    def _on_load_failed(self, path: Path | None, sentence: str) -> None:
+        self.statusBar().clearMessage()
+        if path is not None:
+            self.case_list.set_status(path, "unreadable")
+            self.recent_files.remove(path)
+            self._refresh_recent_menu()
+        self.show_error(sentence)
+
+    @Slot(object)
+    def _on_scan_changed(self, scan: UltrasoundScan | None) -> None:
+        if scan is None:
+            self.canvas.clear()
+            self.cine_bar.set_frame_count(1)
+            self._pages.setCurrentIndex(_EMPTY_PAGE)
+            self.setWindowTitle("busviewer")
+        else:
+            self._pages.setCurrentIndex(_VIEWER_PAGE)
+            self.canvas.set_pixel_spacing(scan.calibration.spacing_mm)
+            self.canvas.set_frame(scan.frame(self.session.frame_index), reset=True)
+            self.cine_bar.set_frame_count(scan.n_frames, scan.frame_rate)
+            self.cine_bar.set_frame(self.session.frame_index)
+            self.setWindowTitle(f"{scan.name} — busviewer")
+        self.set_permanent_status("scan", scan_summary_text(scan) if scan is not None else "")
+        calibration = calibration_text(scan)
+        label = self._status_labels["calibration"]
+        label.setProperty("role", "caution" if calibration == "uncalibrated" else "")
+        label.style().polish(label)
+        self.set_permanent_status("calibration", calibration)
+        self._update_cursor_readout()
+
+    @Slot(int)
+    def _on_frame_changed(self, index: int) -> None:
+        frame = self.session.current_frame()
+        if frame is not None:
+            self.canvas.set_frame(frame)
+        self.cine_bar.set_frame(index)
+        self._update_cursor_readout()
+
+    @Slot(float, float)
+    def _on_cursor_moved(self, row: float, col: float) -> None:
+        self._cursor = (row, col)
+        self._update_cursor_readout()
+
+    def _update_cursor_readout(self) -> None:
+        text = pixel_readout_text(self.session.scan, self.session.frame_index, *self._cursor)
+        self._status_labels["cursor"].setText(text)
+
+    # ---------------------------------------------------------- file actions
+    def _ask_open_files(self) -> None:
+        paths = dialogs.ask_open_files(self, self._last_folder())
+        if paths:
+            self.open_paths(paths)
+
+    def _ask_open_folder(self) -> None:
+        folder = dialogs.ask_open_folder(self, self._last_folder())
+        if folder is not None:
+            self.open_paths([folder])
+
+    def _last_folder(self) -> Path | None:
+        recent = self.recent_files.paths()
+        if not recent:
+            return None
+        return recent[0] if recent[0].is_dir() else recent[0].parent
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        entries = self.recent_files.paths()
+        for path in entries:
+            label = f"{path.name}{'/' if path.is_dir() else ''}  —  {path.parent}"
+            action = self.recent_menu.addAction(label)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_paths([p]))
+        if entries:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear List", self._clear_recent)
+        self.recent_menu.setEnabled(bool(entries))
+
+    def _clear_recent(self) -> None:
+        self.recent_files.clear()
+        self._refresh_recent_menu()
+
+    def show_keys(self) -> None:
+        """Help > Keys and Mouse: every shortcut, read from the menus, plus the mouse gestures."""
+        menus = [(a.text(), a.menu().actions()) for a in self.menuBar().actions() if a.menu() is not None]
+        menus += [("Review toolbar", self.review_toolbar.actions())]
+        dialogs.KeysDialog(self, menus).exec()
+
+    def _toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    # -------------------------------------------------------------- Qt events
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        # Escape is not an action so that tools (e.g. a lasso in progress) can claim it first.
+        if event.key() == Qt.Key.Key_Escape:
+            if self.cine_bar.is_playing:
+                self.cine_bar.pause()
+            elif self.isFullScreen():
+                self.showNormal()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.cine_bar.pause()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+        self.navigator.shutdown()
+        super().closeEvent(event)
+
+    def restore_layout(self) -> None:
+        """Put docks and toolbars where the user left them (call after every panel has been added)."""
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
