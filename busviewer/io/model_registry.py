@@ -54,10 +54,15 @@ class ModelRegistry:
         if not self._index.exists():
             return {"active": BASE_VERSION, "versions": []}
         try:
-            data: dict[str, Any] = json.loads(self._index.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise UserFacingError(f"The model version list {self._index} is unreadable.") from exc
+            data = json.loads(self._index.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # ValueError covers bad JSON and bytes that are not UTF-8
+            raise self._damaged() from exc
+        if not isinstance(data, dict) or not isinstance(data.setdefault("versions", []), list):
+            raise self._damaged()
         return data
+
+    def _damaged(self) -> UserFacingError:
+        return UserFacingError(f"The model version list {self._index} is unreadable.")
 
     def _write(self, data: dict[str, Any]) -> None:
         atomic_write_text(self._index, json.dumps(data, indent=2))
@@ -65,7 +70,11 @@ class ModelRegistry:
     def versions(self) -> list[ModelVersion]:
         """Every version, the shipped base first."""
         base = ModelVersion(BASE_VERSION, str(self.base_weights), None, "", "busviewer", note="shipped weights")
-        return [base] + [ModelVersion(**v) for v in self._read()["versions"]]
+        try:
+            stored = [ModelVersion(**v) for v in self._read()["versions"]]
+        except TypeError as exc:  # an entry that is not an object, or lacks or adds fields
+            raise self._damaged() from exc
+        return [base] + stored
 
     def get(self, version_id: str) -> ModelVersion:
         for version in self.versions():

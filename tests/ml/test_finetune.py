@@ -20,7 +20,7 @@ TINY_CHANNELS = (4, 8, 16)
 SIDE = 64
 
 #: Enough epochs and a high enough rate that an untrained tiny network finds the bright discs.
-LEARNING_CONFIG = FineTuneConfig(epochs=12, batch_size=4, learning_rate=1e-2, anchor_weight=0.0, patience=12)
+LEARNING_CONFIG = FineTuneConfig(epochs=15, batch_size=4, learning_rate=1e-2, anchor_weight=0.0, patience=15)
 
 
 def synthetic_cases(n: int = 16, seed: int = 0) -> list[LabelledCase]:
@@ -140,3 +140,52 @@ def test_too_few_cases_is_a_user_facing_sentence(tmp_path: Path) -> None:
         run_to_end(fine_tune(base, synthetic_cases(MIN_CASES - 1), FineTuneConfig(epochs=1), device="cpu"))
     message = str(caught.value)
     assert message.endswith(".") and "\n" not in message
+
+
+def test_finetune_cli_prints_one_json_object_and_writes_the_weights(
+    busi_folder: Path, tiny_weights: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from busviewer.cli import main
+    from busviewer.ml.checkpoint import read_metadata
+
+    out = tmp_path / "tuned.safetensors"
+    threads = torch.get_num_threads()
+    try:
+        code = main(["finetune", str(busi_folder), "--out", str(out), "--base", str(tiny_weights),
+                     "--epochs", "2", "--device", "cpu", "--json"])
+    finally:
+        torch.set_num_threads(threads)
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    lines = [line for line in captured.out.splitlines() if line.strip()]
+    assert len(lines) == 1
+    summary = json.loads(lines[0])
+    assert isinstance(summary["before"]["dice"], float) and isinstance(summary["after"]["dice"], float)
+    assert isinstance(summary["accepted"], bool)
+    assert summary["accepted"] == (summary["after"]["dice"] >= summary["before"]["dice"])
+    assert summary["seconds"] > 0
+    assert out.is_file()
+    metadata = read_metadata(out)
+    assert metadata["accepted_by_gate"] == summary["accepted"]
+    assert summary["train_cases"] + summary["validation_cases"] == 12
+
+
+def test_finetune_cli_too_few_cases_is_error_and_exit_2(
+    tmp_path: Path, tiny_weights: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from busviewer.cli import main
+    from tests.ml.conftest import write_busi_folder
+
+    folder = write_busi_folder(tmp_path / "small", per_class=1)
+    out = tmp_path / "tuned.safetensors"
+    threads = torch.get_num_threads()
+    try:
+        code = main(["finetune", str(folder), "--out", str(out), "--base", str(tiny_weights), "--device", "cpu"])
+    finally:
+        torch.set_num_threads(threads)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: Fine-tuning needs at least")
+    assert not out.exists()

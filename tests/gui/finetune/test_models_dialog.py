@@ -1,0 +1,116 @@
+"""The model versions dialog: listing, activating a selected version and rolling back, persisted."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from busviewer.gui.finetune import install_finetune
+from busviewer.gui.finetune.controller import FineTuneController
+from busviewer.gui.finetune.models_dialog import COLUMNS
+from busviewer.gui.main_window import MainWindow
+from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion, now_iso
+from tests.gui.finetune.conftest import ReviewStandIn
+
+
+def add_version(registry: ModelRegistry, parent: str, accepted: bool, dice: tuple[float, float]) -> ModelVersion:
+    version_id, path = registry.new_weights_path()
+    path.write_bytes(registry.base_weights.read_bytes())
+    return registry.register(
+        ModelVersion(version_id, path.name, parent, now_iso(), "reader", case_ids=["a", "b", "c"], validation_ids=["d"],
+                     metrics_before={"dice": dice[0]}, metrics_after={"dice": dice[1]}, accepted_by_gate=accepted),
+        activate=False,
+    )
+
+
+@pytest.fixture
+def setup(main_window: MainWindow, registry: ModelRegistry, monkeypatch: pytest.MonkeyPatch
+          ) -> tuple[FineTuneController, ModelVersion, ModelVersion, list[str]]:
+    errors: list[str] = []
+    monkeypatch.setattr(main_window, "show_error", errors.append)
+    main_window.review = ReviewStandIn()
+    first = add_version(registry, BASE_VERSION, True, (0.5, 0.6))
+    second = add_version(registry, first.version_id, False, (0.6, 0.4))
+    return install_finetune(main_window, registry), first, second, errors
+
+
+def cell(dialog: object, row: int, column: str) -> str:
+    return dialog.table.item(row, COLUMNS.index(column)).text()  # type: ignore[attr-defined]
+
+
+def test_the_dialog_lists_every_version_with_its_scores(
+    qtbot: QtBot, setup: tuple[FineTuneController, ModelVersion, ModelVersion, list[str]]
+) -> None:
+    controller, first, second, _ = setup
+    dialog = controller.open_models_dialog()
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 3
+    assert [cell(dialog, r, "Version") for r in range(3)] == [BASE_VERSION, first.version_id, second.version_id]
+    assert [cell(dialog, r, "") for r in range(3)] == ["●", "", ""]
+    assert cell(dialog, 2, "Parent") == first.version_id
+    assert (cell(dialog, 2, "Dice before"), cell(dialog, 2, "Dice after")) == ("0.600", "0.400")
+    assert (cell(dialog, 1, "Gate"), cell(dialog, 2, "Gate"), cell(dialog, 0, "Gate")) == ("accepted", "refused", "–")
+    assert cell(dialog, 1, "Cases") == "4"
+    assert not dialog.rollback_button.isEnabled()
+
+
+def test_activate_selected_and_roll_back_change_the_persisted_choice(
+    qtbot: QtBot, setup: tuple[FineTuneController, ModelVersion, ModelVersion, list[str]],
+    main_window: MainWindow, registry: ModelRegistry,
+) -> None:
+    controller, first, second, errors = setup
+    review = main_window.review
+    assert isinstance(review, ReviewStandIn)
+    dialog = controller.open_models_dialog()
+    qtbot.addWidget(dialog)
+    qtbot.waitExposed(dialog)
+
+    dialog.select_version(second.version_id)
+    assert dialog.activate_button.isEnabled()
+    qtbot.mouseClick(dialog.activate_button, Qt.MouseButton.LeftButton)
+    assert registry.active_id == second.version_id
+    assert ModelRegistry(registry.base_weights, root=registry.root).active_id == second.version_id
+    assert review.weights[-1] == registry.weights_path(second)
+    assert main_window.permanent_status("model") == f"model: {second.version_id} (fine-tuned)"
+    assert cell(dialog, 2, "") == "●" and dialog.rollback_button.isEnabled()
+
+    qtbot.mouseClick(dialog.rollback_button, Qt.MouseButton.LeftButton)
+    assert registry.active_id == first.version_id
+    assert review.weights[-1] == registry.weights_path(first)
+    qtbot.mouseClick(dialog.rollback_button, Qt.MouseButton.LeftButton)
+    assert registry.active_id == BASE_VERSION
+    assert review.weights[-1] == registry.base_weights
+    assert main_window.permanent_status("model") == "model: base (shipped)"
+    assert not dialog.rollback_button.isEnabled()
+    assert errors == []
+
+
+def test_a_version_whose_weights_vanished_is_not_activated(
+    qtbot: QtBot, setup: tuple[FineTuneController, ModelVersion, ModelVersion, list[str]],
+    main_window: MainWindow, registry: ModelRegistry,
+) -> None:
+    controller, first, _, errors = setup
+    registry.weights_path(first).unlink()
+    assert controller.activate(first.version_id) is False
+    assert registry.active_id == BASE_VERSION
+    assert len(errors) == 1 and "missing" in errors[0]
+    assert main_window.review.weights == []  # type: ignore[union-attr]
+
+
+def test_a_review_that_refuses_the_weights_reverts_the_choice(
+    setup: tuple[FineTuneController, ModelVersion, ModelVersion, list[str]], main_window: MainWindow,
+    registry: ModelRegistry,
+) -> None:
+    from busviewer.core.errors import WeightsError
+
+    controller, first, _, errors = setup
+
+    class RefusingReview:
+        def set_weights(self, path: object) -> None:
+            raise WeightsError("ft.safetensors does not hold busviewer Attention U-Net weights.")
+
+    main_window.review = RefusingReview()
+    assert controller.activate(first.version_id) is False
+    assert registry.active_id == BASE_VERSION
+    assert errors == ["ft.safetensors does not hold busviewer Attention U-Net weights."]
