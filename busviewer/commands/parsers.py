@@ -7,9 +7,14 @@ from pathlib import Path
 
 
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
-    from busviewer.commands import evaluate_cmd, export_cmd, finetune_cmd, predict_cmd, train_cmd
+    from busviewer.commands import evaluate_cmd, export_cmd, finetune_cmd, info_cmd, predict_cmd, train_cmd
 
     sub = parser.add_subparsers(dest="command", required=True)
+
+    info = sub.add_parser("info", help="describe a scan file: size, frames, colour, compression, calibration")
+    info.add_argument("file", type=Path)
+    info.add_argument("--json", action="store_true", help="print one JSON object")
+    info.set_defaults(handler=info_cmd.run)
 
     train = sub.add_parser("train", help="train the network on a BUSI-layout folder")
     train.add_argument("data_dir", type=Path)

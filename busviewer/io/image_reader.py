@@ -17,8 +17,16 @@ MAX_PIXELS = 80_000_000
 _FORMATS = {"PNG": "png", "JPEG": "jpeg", "BMP": "bmp", "TIFF": "tiff", "MPO": "jpeg"}
 
 
-def read_image_array(path: Path) -> tuple[np.ndarray, str]:
+def read_image_array(path: Path, format_hint: str | None = None) -> tuple[np.ndarray, str]:
     """Decode an image file to a numpy array (H, W) or (H, W, 3|4) and return it with its format name.
+
+    Parameters
+    ----------
+    path
+        The image file.
+    format_hint
+        The format its magic bytes announce (``png``, ``jpeg``...), if known; it makes the message for a
+        file that starts right but cannot be decoded say "damaged" rather than "not an image".
 
     Raises
     ------
@@ -45,6 +53,8 @@ def read_image_array(path: Path) -> tuple[np.ndarray, str]:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ScanLoadError(f"{path.name} is too large to open safely.") from exc
     except UnidentifiedImageError as exc:
+        if format_hint:
+            raise ScanLoadError(f"{path.name} starts like a {format_hint.upper()} file but is damaged.") from exc
         raise ScanLoadError(f"{path.name} is not an image or DICOM file this tool can read.") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ScanLoadError(f"{path.name} is damaged or truncated and cannot be decoded.") from exc
@@ -71,12 +81,13 @@ def _to_array(img: Image.Image) -> np.ndarray:
     return np.asarray(img).copy()
 
 
-def read_image(path: Path) -> UltrasoundScan:
+def read_image(path: Path, format_hint: str | None = None) -> UltrasoundScan:
     """Read a still image as a one-frame, uncalibrated scan.
 
-    Colour images whose three channels are equal are stored as grey.
+    Colour images whose three channels are equal are stored as grey; alpha is dropped.
+    ``format_hint`` is passed to :func:`read_image_array`.
     """
-    array, fmt = read_image_array(path)
+    array, fmt = read_image_array(path, format_hint)
     if array.ndim == 3:
         rgb = array[..., :3]
         if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]):
