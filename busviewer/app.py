@@ -56,6 +56,7 @@ def run_app(argv: list[str]) -> int:
         if probe is not None:
             probe.report("first_paint")
         _install_review(window)
+        _install_finetune(window)
         window.restore_layout()
         if paths:
             window.open_paths(paths)
@@ -77,6 +78,17 @@ def _install_review(window: MainWindow) -> None:
     except Exception:  # noqa: BLE001 - a broken add-on must not take the viewer down with it
         log.error("the review workspace could not be started", exc_info=True)
         window.show_error("The review tools could not be started; details are in the log file.")
+
+
+def _install_finetune(window: MainWindow) -> None:
+    """Attach the fine-tune panel and model versions; the viewer and review keep working if it fails."""
+    try:
+        from busviewer.gui.finetune import install_finetune
+
+        window.finetune = install_finetune(window)
+    except Exception:  # noqa: BLE001 - a broken add-on must not take the viewer down with it
+        log.error("the fine-tune panel could not be started", exc_info=True)
+        window.show_error("The fine-tune tools could not be started; details are in the log file.")
 
 
 class _FirstPaintWatcher(QObject):

@@ -23,6 +23,7 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO]:  # type: ignore[t
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp_name, _default_mode())
         os.replace(tmp_name, path)
         _fsync_dir(path.parent)
     except BaseException:
@@ -51,12 +52,20 @@ def atomic_write_with(path: Path, writer: Callable[[Path], None]) -> None:
         writer(Path(tmp_name))
         with open(tmp_name, "rb+") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp_name, _default_mode())
         os.replace(tmp_name, path)
         _fsync_dir(path.parent)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
+
+
+def _default_mode() -> int:
+    """Permissions a plain ``open()`` would give (0666 less the umask); mkstemp's 0600 would surprise users."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -22,3 +22,6 @@ DEFAULT_SEED: int = 42
 
 #: Share of each class held out for validation.
 VALIDATION_FRACTION: float = 0.2
+
+#: Fewest corrected cases a fine-tune accepts: fewer cannot be split into a meaningful validation part.
+MIN_FINETUNE_CASES: int = 6

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from busviewer.core.constants import DEFAULT_SEED
+from busviewer.core.constants import DEFAULT_SEED, MIN_FINETUNE_CASES
 from busviewer.core.evaluation import EvaluationAccumulator
 from busviewer.core.errors import UserFacingError
 from busviewer.core.split import stratified_split
@@ -23,8 +23,7 @@ from busviewer.ml.inference import Predictor
 from busviewer.ml.train import EpochRecord, StepRecord, TrainConfig, fit
 from busviewer.ml.training_run import LabelledCase
 
-#: Fewest corrected cases a fine-tune accepts: fewer cannot be split into a meaningful validation part.
-MIN_CASES = 6
+MIN_CASES = MIN_FINETUNE_CASES
 
 
 @dataclass
