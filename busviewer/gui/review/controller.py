@@ -1,0 +1,285 @@
+"""The review workspace's controller: follows the session's scan and frame and wires proposal, editing and
+measurements to the window's canvas, panels, menu and toolbar.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QKeySequence
+
+from busviewer.core.mask import MaskLayer
+from busviewer.core.scan import UltrasoundScan
+from busviewer.gui.review.editing import EditController, default_brush_radius
+from busviewer.gui.review.measuring import MeasurementController
+from busviewer.gui.review.model_jobs import resolve_weights
+from busviewer.gui.review.panels import ClassPanel, LayersPanel, MeasurementPanel
+from busviewer.gui.review.proposal import PEAK_OUTSIDE_NOTE, ProposalController
+from busviewer.gui.review.state import FrameState, ReviewState, state_for_scan
+
+logger = logging.getLogger(__name__)
+
+
+def _action(parent: QObject, text: str, shortcut: str | None, slot: Any, checkable: bool = False) -> QAction:
+    action = QAction(text, parent)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+    action.setCheckable(checkable)
+    if checkable:
+        action.toggled.connect(slot)
+    else:
+        action.triggered.connect(lambda _checked=False: slot())
+    return action
+
+
+class ReviewController(QObject):
+    """Everything the review adds to the main window.
+
+    Signals
+    -------
+    state_changed(object)
+        The :class:`ReviewState` of the scan on screen changed: a prediction arrived, the mask was edited
+        (once per step, not per mouse move), or the reader chose a class.
+
+    Parameters
+    ----------
+    window
+        The main window (canvas, session, add_side_panel, tools_menu, review_toolbar, status methods).
+    weights
+        Weights file; ``$BUSVIEWER_WEIGHTS`` or the shipped default when None.
+    device
+        ``auto``, ``cpu``, ``cuda`` or ``mps``.
+    """
+
+    state_changed = Signal(object)
+
+    def __init__(self, window: Any, weights: Path | None = None, device: str = "auto") -> None:
+        super().__init__(window)
+        self.window = window
+        self.canvas = window.canvas
+        self.session = window.session
+        self.states: dict[str, ReviewState] = {}
+        self.state: ReviewState | None = None
+        self.scan: UltrasoundScan | None = None
+
+        self.class_panel = ClassPanel()
+        self.layers_panel = LayersPanel()
+        self.measurement_panel = MeasurementPanel()
+        self.editing = EditController(self.canvas, self)
+        self.proposal = ProposalController(self.canvas, resolve_weights(weights), device, self)
+        self.measuring = MeasurementController(
+            self.canvas, self.measurement_panel, lambda: self.editing.gesture_in_progress, self
+        )
+        self._build_actions()
+        self._connect()
+
+        window.add_side_panel("AI proposal", self.class_panel)
+        window.add_side_panel("Layers", self.layers_panel)
+        window.add_side_panel("Measurements", self.measurement_panel)
+        self._on_model_status(self.proposal.model_status)
+        self._on_scan_changed(self.session.scan)
+
+    # ----------------------------------------------------------------- wiring
+    def _build_actions(self) -> None:
+        self.run_action = _action(self, "Run AI", "R", self.run_ai)
+        self.run_action.setToolTip("Run the AI on the frame on screen (R)")
+        self.accept_action = _action(self, "Accept AI mask", "A", self.accept_ai_mask)
+        self.copy_next_action = _action(self, "Copy mask to next frame", "Ctrl+Shift+N", self.copy_mask_to_next_frame)
+        self.toggle_mask_action = _action(self, "Show mask", "H", self.layers_panel.mask_visible.setChecked, True)
+        self.toggle_heat_action = _action(self, "Show Grad-CAM", "G", self.layers_panel.heat_visible.setChecked, True)
+        self.toggle_doubt_action = _action(
+            self, "Show uncertainty", "U", self.layers_panel.uncertainty_visible.setChecked, True
+        )
+        self.toggle_mask_action.setChecked(True)
+        edit = self.editing
+        menu, toolbar = self.window.tools_menu, self.window.review_toolbar
+        for action in (self.run_action, self.accept_action, self.copy_next_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        for action in edit.actions:
+            menu.addAction(action)
+        view_menu = self.window.view_menu
+        view_menu.addSeparator()
+        for action in (self.toggle_mask_action, self.toggle_heat_action, self.toggle_doubt_action):
+            view_menu.addAction(action)
+        for action in (self.run_action, self.accept_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        for action in (edit.navigate_action, edit.brush_action, edit.eraser_action, edit.lasso_action):
+            toolbar.addAction(action)
+        toolbar.addWidget(edit.radius_box)
+        for action in (edit.undo_action, edit.redo_action, edit.fill_holes_action, edit.islands_action,
+                       edit.clear_action, self.copy_next_action):  # fmt: skip
+            toolbar.addAction(action)
+
+    def _connect(self) -> None:
+        self.session.scan_changed.connect(self._on_scan_changed)
+        self.session.frame_changed.connect(self._on_frame_changed)
+        proposal, panel, layers = self.proposal, self.class_panel, self.layers_panel
+        proposal.prediction_applied.connect(self._on_prediction)
+        proposal.model_status_changed.connect(self._on_model_status)
+        proposal.busy_changed.connect(panel.set_busy)
+        proposal.busy_changed.connect(lambda _busy: self._refresh_class_panel())
+        proposal.busy_changed.connect(lambda _busy: self._update_heat_note())
+        proposal.heat_changed.connect(self._update_heat_note)
+        panel.reviewer_class_chosen.connect(self.set_reviewer_class)
+        self.editing.mask_changed.connect(lambda _box: self.measuring.schedule())
+        self.editing.history_changed.connect(self._on_history_changed)
+        self.measuring.measured.connect(lambda _m: self._update_heat_note())
+
+        overlay = self.editing.overlay
+        layers.mask_visible_changed.connect(overlay.set_wanted_visible)
+        layers.mask_visible_changed.connect(self.toggle_mask_action.setChecked)
+        layers.mask_style_changed.connect(overlay.set_style)
+        layers.mask_opacity_changed.connect(overlay.setOpacity)
+        overlay.setOpacity(layers.mask_opacity.value() / 100)
+        layers.heat_visible_changed.connect(proposal.set_heat_wanted)
+        layers.heat_visible_changed.connect(self.toggle_heat_action.setChecked)
+        layers.heat_target_changed.connect(proposal.set_heat_target)
+        layers.heat_colour_map_changed.connect(proposal.heat_overlay.set_colour_map)
+        layers.heat_opacity_changed.connect(proposal.heat_overlay.setOpacity)
+        layers.uncertainty_visible_changed.connect(proposal.uncertainty_overlay.set_wanted_visible)
+        layers.uncertainty_visible_changed.connect(self.toggle_doubt_action.setChecked)
+        layers.uncertainty_opacity_changed.connect(proposal.uncertainty_overlay.setOpacity)
+
+    # --------------------------------------------------------------- showing
+    @property
+    def frame_state(self) -> FrameState | None:
+        """State of the frame on screen, or None without a scan."""
+        return self.state.frame(self.session.frame_index) if self.state is not None else None
+
+    @property
+    def mask_layer(self) -> MaskLayer | None:
+        """The mask of the frame on screen."""
+        return self.editing.layer
+
+    def _on_scan_changed(self, scan: UltrasoundScan | None) -> None:
+        new_shape = scan is not None and (self.scan is None or self.scan.shape != scan.shape)
+        self.scan = scan
+        self.state = state_for_scan(scan, self.states) if scan is not None else None
+        if scan is not None and new_shape:
+            self.editing.set_brush_radius(default_brush_radius(scan.shape))
+        self.class_panel.set_reviewer_class(self.state.reviewer_class if self.state else None)
+        self._show_frame()
+
+    def _on_frame_changed(self, _index: int) -> None:
+        self._show_frame()
+
+    def _show_frame(self) -> None:
+        state, frame = self.state, self.frame_state
+        self.editing.bind(frame, state.shape if state is not None else None)
+        calibration = self.scan.calibration if self.scan is not None else None
+        if calibration is not None and state is not None:
+            self.measuring.bind(state.scan_key, frame, calibration)
+        else:
+            self.measuring.bind("", None, calibration or self.measuring.calibration)
+        self.proposal.show(self.scan, state, self.session.frame_index)
+        self._refresh_class_panel()
+        self.copy_next_action.setEnabled(self.scan is not None and self.session.frame_index + 1 < self.scan.n_frames)
+
+    def _refresh_class_panel(self) -> None:
+        frame, panel, proposal = self.frame_state, self.class_panel, self.proposal
+        prediction = frame.prediction if frame is not None else None
+        panel.set_probabilities(prediction.probabilities if prediction is not None else None)
+        panel.set_uncertainty(frame.uncertainty_score if frame is not None else None)
+        panel.set_mask_source(frame.mask_source() if frame is not None else "")
+        self.accept_action.setEnabled(prediction is not None)
+        if self.scan is None:
+            panel.set_message("no scan")
+        elif prediction is not None:
+            panel.set_message(f"AI: {prediction.predicted_class}")
+        elif proposal.last_error is not None:
+            panel.set_message(proposal.last_error)
+        else:
+            panel.set_message("AI: working…" if proposal.busy else "AI: not run (press R)")
+
+    def _on_model_status(self, text: str) -> None:
+        self.window.set_permanent_status("model", text)
+        self._refresh_class_panel()
+
+    # ------------------------------------------------------------- reacting
+    def _on_prediction(self, frame: FrameState | None) -> None:
+        if frame is not None and frame is self.frame_state and frame.prediction is not None:
+            self._adopt_ai_mask(frame)
+            self.state_changed.emit(self.state)
+        self._refresh_class_panel()
+
+    def _adopt_ai_mask(self, frame: FrameState) -> None:
+        """Show the new proposal as the mask unless the reader has made the mask their own."""
+        assert frame.prediction is not None
+        proposal_mask = frame.prediction.mask
+        layer = frame.mask
+        if layer is None or (not layer.edited and not layer.can_undo and not layer.can_redo):
+            # Nothing of the reader's to keep: start a history-free layer, so undo never removes the proposal.
+            self.editing.replace_layer(MaskLayer(proposal_mask.shape, data=proposal_mask))
+        elif not frame.reader_owned:
+            layer.set_mask(proposal_mask, description="AI proposal", by_person=False)
+        else:
+            self.window.show_status("Kept your mask; use Accept AI mask to take the new proposal.")
+
+    def _on_history_changed(self) -> None:
+        self._refresh_class_panel()
+        if self.state is not None:
+            self.state_changed.emit(self.state)
+
+    def _update_heat_note(self) -> None:
+        outside = self.proposal.peak_outside(self.editing.layer)
+        self.layers_panel.set_heat_note(PEAK_OUTSIDE_NOTE if outside else "")
+        heat_busy = self.proposal.gradcam_jobs.pending > 0
+        self.layers_panel.heat_status.setText("computing…" if heat_busy else "")
+
+    # ------------------------------------------------------------- commands
+    def run_ai(self) -> None:
+        """Re-run the AI on the frame on screen (R)."""
+        if not self.proposal.run(force=True):
+            if self.scan is not None:
+                self.window.show_status("No model weights: train or install a model to get AI proposals.")
+        self._refresh_class_panel()
+
+    def accept_ai_mask(self) -> None:
+        """Make the AI proposal the reader's mask (one undo step when pixels change)."""
+        frame = self.frame_state
+        if frame is None or frame.prediction is None or self.editing.layer is None:
+            return
+        self.editing.finish_gestures()
+        frame.accepted_ai = True
+        self.editing.layer.set_mask(frame.prediction.mask, description="accept AI mask", by_person=True)
+        self.editing.overlay.set_reader_owned(True)
+        self._on_history_changed()
+
+    def copy_mask_to_next_frame(self) -> None:
+        """Start the next frame's mask from this one (one undo step there) and show that frame."""
+        state, frame = self.state, self.frame_state
+        if state is None or frame is None or frame.mask is None or frame.frame_index + 1 >= state.n_frames:
+            return
+        self.editing.finish_gestures()
+        following = state.frame(frame.frame_index + 1)
+        following.ensure_mask(state.shape).set_mask(
+            frame.mask.data, description=f"copy mask from frame {frame.frame_index + 1}", by_person=True
+        )
+        self.session.set_frame(frame.frame_index + 1)
+
+    def set_reviewer_class(self, name: str | None) -> None:
+        """Record the reader's own class for the scan on screen."""
+        if self.state is None:
+            return
+        self.state.set_reviewer_class(name)
+        self.class_panel.set_reviewer_class(name)
+        self.state_changed.emit(self.state)
+
+    def set_weights(self, weights: Path) -> None:
+        """Use other weights (e.g. a fine-tuned model) and re-run the frame on screen."""
+        self.proposal.set_weights(weights)
+
+    def shortcut_actions(self) -> list[QAction]:
+        """Every review action that has a keyboard shortcut."""
+        actions = [self.run_action, self.accept_action, self.copy_next_action, self.toggle_mask_action,
+                   self.toggle_heat_action, self.toggle_doubt_action, *self.editing.actions]  # fmt: skip
+        return [action for action in actions if not action.shortcut().isEmpty()]
+
+    def wait_idle(self, timeout_ms: int = -1) -> bool:
+        """Block until all background work is done (shutdown, tests and benchmarks)."""
+        return self.proposal.wait(timeout_ms) and self.measuring.jobs.wait(timeout_ms)

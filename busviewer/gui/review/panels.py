@@ -1,0 +1,344 @@
+"""Side panels of the review: AI classes and the reader's class, display layers, and lesion measurements.
+
+Panels hold no state of their own: controllers fill them, and they report the reader's choices by signal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QRadioButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from busviewer.core.constants import CLASS_NAMES
+from busviewer.core.measurements import LesionMeasurements
+from busviewer.gui import theme
+from busviewer.gui.review.overlays import HEAT_COLOUR_MAPS
+
+#: Grad-CAM targets in the panel: "class" follows the AI's class; the rest are fixed.
+HEAT_TARGETS: tuple[tuple[str, str], ...] = (
+    ("class", "AI's class"),
+    ("lesion", "lesion outline"),
+    *((name, name) for name in CLASS_NAMES),
+)
+
+
+def _dim(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet(f"color: {theme.TEXT_DIM};")
+    return label
+
+
+def _caution(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {theme.CAUTION};")
+    label.setVisible(False)
+    return label
+
+
+def _opacity_slider(value: float) -> QSlider:
+    slider = QSlider(Qt.Orientation.Horizontal)
+    slider.setRange(0, 100)
+    slider.setValue(round(value * 100))
+    slider.setToolTip("Opacity")
+    return slider
+
+
+def _compact(layout: QVBoxLayout | QGridLayout) -> None:
+    # Four panels share the right side with others; tight margins keep the window within small screens.
+    layout.setContentsMargins(8, 4, 8, 4)
+    layout.setSpacing(3)
+
+
+class ClassPanel(QWidget):
+    """AI class probabilities as bars, the reader's own class, uncertainty and where the mask came from.
+
+    Signals
+    -------
+    reviewer_class_chosen(object)
+        The reader picked a class name, or None for "not set".
+    """
+
+    reviewer_class_chosen = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        _compact(grid)
+        self._shown_probabilities: tuple[float, ...] | None = ()
+        self.message = QLabel("no scan")
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setFixedSize(56, 8)
+        self.busy.setTextVisible(False)
+        self.busy.setVisible(False)
+        header = QHBoxLayout()
+        header.addWidget(self.message, 1)
+        header.addWidget(self.busy)
+        grid.addLayout(header, 0, 0, 1, 2)
+
+        self.bars: dict[str, QProgressBar] = {}
+        self.names: dict[str, QLabel] = {}
+        for row, name in enumerate(CLASS_NAMES, start=1):
+            label = QLabel(name)
+            bar = QProgressBar()
+            bar.setRange(0, 1000)
+            bar.setFormat("–")
+            bar.setFixedHeight(15)
+            grid.addWidget(label, row, 0)
+            grid.addWidget(bar, row, 1)
+            self.names[name], self.bars[name] = label, bar
+
+        self.class_buttons = QButtonGroup(self)
+        choices = QHBoxLayout()
+        choices.setSpacing(10)
+        for index, text in enumerate(("–", *CLASS_NAMES)):
+            button = QRadioButton(text)
+            button.setToolTip("not set" if index == 0 else f"Your class: {text}")
+            self.class_buttons.addButton(button, index)
+            choices.addWidget(button)
+        choices.addStretch(1)
+        self.class_buttons.button(0).setChecked(True)
+        self.class_buttons.idClicked.connect(self._on_class_clicked)
+        yours = QLabel("yours")
+        yours.setToolTip("Your own class for this scan, stored beside the AI's")
+        grid.addWidget(yours, 4, 0)
+        grid.addLayout(choices, 4, 1)
+
+        self.uncertainty = _dim()
+        self.mask_source = _dim()
+        grid.addWidget(self.uncertainty, 5, 0, 1, 2)
+        grid.addWidget(self.mask_source, 6, 0, 1, 2)
+        grid.setColumnStretch(1, 1)
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+
+    def set_message(self, text: str) -> None:
+        self.message.setText(text)
+
+    def set_probabilities(self, probabilities: Sequence[float] | None) -> None:
+        """Fill the bars; None empties them. The most probable class is shown in bold."""
+        shown = None if probabilities is None else tuple(round(float(p), 3) for p in probabilities)
+        if shown == self._shown_probabilities:
+            return  # progress bars repaint at once on every change, so skip repeats
+        self._shown_probabilities = shown
+        top = (
+            None if probabilities is None else CLASS_NAMES[max(range(len(CLASS_NAMES)), key=lambda i: probabilities[i])]
+        )
+        for index, name in enumerate(CLASS_NAMES):
+            bar, label = self.bars[name], self.names[name]
+            if probabilities is None:
+                bar.setValue(0)
+                bar.setFormat("–")
+            else:
+                bar.setValue(round(float(probabilities[index]) * 1000))
+                bar.setFormat(f"{float(probabilities[index]) * 100:.0f} %")
+            label.setStyleSheet("font-weight: bold;" if name == top else "")
+
+    def set_uncertainty(self, score: float | None) -> None:
+        if score is None:
+            self.uncertainty.setText("")
+            return
+        word = "low" if score < 0.25 else "moderate" if score < 0.5 else "high"
+        self.uncertainty.setText(f"Border uncertainty: {word} ({score:.2f})")
+
+    def set_mask_source(self, text: str) -> None:
+        self.mask_source.setText(text)
+
+    def set_reviewer_class(self, name: str | None) -> None:
+        """Show the reader's class without emitting ``reviewer_class_chosen``."""
+        index = 0 if name is None else CLASS_NAMES.index(name) + 1
+        self.class_buttons.button(index).setChecked(True)
+
+    def _on_class_clicked(self, index: int) -> None:
+        self.reviewer_class_chosen.emit(None if index == 0 else CLASS_NAMES[index - 1])
+
+
+class LayersPanel(QWidget):
+    """Show/hide, style and opacity of the mask, Grad-CAM and uncertainty layers.
+
+    Signals
+    -------
+    mask_visible_changed(bool), mask_style_changed(str), mask_opacity_changed(float)
+    heat_visible_changed(bool), heat_target_changed(str), heat_colour_map_changed(str), heat_opacity_changed(float)
+    uncertainty_visible_changed(bool), uncertainty_opacity_changed(float)
+    """
+
+    mask_visible_changed = Signal(bool)
+    mask_style_changed = Signal(str)
+    mask_opacity_changed = Signal(float)
+    heat_visible_changed = Signal(bool)
+    heat_target_changed = Signal(str)
+    heat_colour_map_changed = Signal(str)
+    heat_opacity_changed = Signal(float)
+    uncertainty_visible_changed = Signal(bool)
+    uncertainty_opacity_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        _compact(grid)
+        self.mask_visible = QCheckBox("mask (H)")
+        self.mask_visible.setChecked(True)
+        self.mask_style = QComboBox()
+        # Outline first: a fill tints the lesion's inside, and its echogenicity is part of the reading.
+        self.mask_style.addItem("outline", "contour")
+        self.mask_style.addItem("filled", "filled")
+        self.mask_opacity = _opacity_slider(0.9)
+        grid.addWidget(self.mask_visible, 0, 0)
+        grid.addWidget(self.mask_style, 0, 1)
+        grid.addWidget(self.mask_opacity, 0, 2)
+
+        self.heat_visible = QCheckBox("Grad-CAM (G)")
+        self.heat_target = QComboBox()
+        self.heat_target.setToolTip("What the heat map explains")
+        for key, text in HEAT_TARGETS:
+            self.heat_target.addItem(text, key)
+        self.heat_opacity = _opacity_slider(0.6)
+        self.heat_status = _dim()
+        self.heat_colour_map = QComboBox()
+        self.heat_colour_map.setToolTip("Colour map of the heat")
+        for name in HEAT_COLOUR_MAPS:
+            self.heat_colour_map.addItem(name, name)
+        self.heat_note = _caution()
+        grid.addWidget(self.heat_visible, 1, 0)
+        grid.addWidget(self.heat_target, 1, 1)
+        grid.addWidget(self.heat_opacity, 1, 2)
+        grid.addWidget(self.heat_status, 2, 0)
+        grid.addWidget(self.heat_colour_map, 2, 1)
+        grid.addWidget(self.heat_note, 3, 0, 1, 3)
+
+        self.uncertainty_visible = QCheckBox("uncertainty (U)")
+        self.uncertainty_opacity = _opacity_slider(0.7)
+        grid.addWidget(self.uncertainty_visible, 4, 0, 1, 2)
+        grid.addWidget(self.uncertainty_opacity, 4, 2)
+        grid.setColumnStretch(2, 1)
+
+        self.mask_visible.toggled.connect(self.mask_visible_changed)
+        self.mask_style.currentIndexChanged.connect(
+            lambda _i: self.mask_style_changed.emit(self.mask_style.currentData())
+        )
+        self.mask_opacity.valueChanged.connect(lambda v: self.mask_opacity_changed.emit(v / 100.0))
+        self.heat_visible.toggled.connect(self.heat_visible_changed)
+        self.heat_target.currentIndexChanged.connect(
+            lambda _i: self.heat_target_changed.emit(self.heat_target.currentData())
+        )
+        self.heat_colour_map.currentIndexChanged.connect(
+            lambda _i: self.heat_colour_map_changed.emit(self.heat_colour_map.currentData())
+        )
+        self.heat_opacity.valueChanged.connect(lambda v: self.heat_opacity_changed.emit(v / 100.0))
+        self.uncertainty_visible.toggled.connect(self.uncertainty_visible_changed)
+        self.uncertainty_opacity.valueChanged.connect(lambda v: self.uncertainty_opacity_changed.emit(v / 100.0))
+
+    def set_heat_note(self, text: str) -> None:
+        """A caution under the heat map (e.g. its peak lies outside the lesion); empty hides it."""
+        self.heat_note.setText(text)
+        self.heat_note.setVisible(bool(text))
+
+
+def _length(value_mm: float | None, value_px: float) -> str:
+    return f"{value_mm:.1f} mm" if value_mm is not None else f"{value_px:.1f} px"
+
+
+class MeasurementPanel(QWidget):
+    """Size and shape of the lesion mask, in mm when the scan is calibrated, in pixels with a warning otherwise.
+
+    Signals
+    -------
+    calipers_visible_changed(bool)
+        Show or hide the long and short axes on the image.
+    """
+
+    calipers_visible_changed = Signal(bool)
+
+    ROWS = (
+        "area",
+        "perimeter",
+        "long axis",
+        "short axis",
+        "depth × width",
+        "depth/width",
+        "orientation",
+        "circularity",
+    )
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        _compact(layout)
+        self.uncalibrated_warning = _caution("Uncalibrated scan: sizes are in pixels, not millimetres.")
+        layout.addWidget(self.uncalibrated_warning)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(2)
+        self.values: dict[str, QLabel] = {}
+        # Two name/value pairs per row keep the panel short.
+        for index, name in enumerate(self.ROWS):
+            value = QLabel("–")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            row, pair = divmod(index, 2)
+            grid.addWidget(_dim(name), row, 2 * pair)
+            grid.addWidget(value, row, 2 * pair + 1)
+            self.values[name] = value
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        layout.addLayout(grid)
+        self.shape_flag = _caution()
+        self.note = _dim()
+        self.note.setWordWrap(True)
+        self.note.setVisible(False)
+        layout.addWidget(self.shape_flag)
+        layout.addWidget(self.note)
+        self.calipers = QCheckBox("long/short axis on the image")
+        self.calipers.setChecked(True)
+        self.calipers.toggled.connect(self.calipers_visible_changed)
+        layout.addWidget(self.calipers)
+
+    def show_measurements(self, measurements: LesionMeasurements | None, calibrated: bool) -> None:
+        """Fill the rows from ``measurements``; None means there is no lesion drawn."""
+        self.uncalibrated_warning.setVisible(not calibrated)
+        if measurements is None:
+            for value in self.values.values():
+                value.setText("–")
+            self.shape_flag.setVisible(False)
+            self._set_note("No lesion in the mask.")
+            return
+        m = measurements
+        area = f"{m.area_mm2:.1f} mm²" if m.area_mm2 is not None else f"{m.area_px:.0f} px²"
+        if m.depth_mm is not None and m.width_mm is not None:
+            depth_width = f"{m.depth_mm:.1f} × {m.width_mm:.1f} mm"
+        else:
+            depth_width = f"{m.depth_px:.0f} × {m.width_px:.0f} px"
+        texts = {
+            "area": area,
+            "long axis": _length(m.long_axis_mm, m.long_axis_px),
+            "short axis": _length(m.short_axis_mm, m.short_axis_px),
+            "depth × width": depth_width,
+            "depth/width": f"{m.depth_width_ratio:.2f}",
+            "orientation": f"{round(m.orientation_deg)}°",  # an int, so never "-0°"
+            "perimeter": _length(m.perimeter_mm, m.perimeter_px),
+            "circularity": f"{m.circularity:.2f}",
+        }
+        for name, text in texts.items():
+            self.values[name].setText(text)
+        self.shape_flag.setText("Taller than wide (depth/width > 1)")
+        self.shape_flag.setVisible(m.taller_than_wide)
+        self._set_note(f"{m.n_components} separate regions; the largest is measured." if m.n_components > 1 else "")
+
+    def _set_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
