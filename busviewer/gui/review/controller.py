@@ -8,8 +8,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 
 from busviewer.core.mask import MaskLayer
 from busviewer.core.scan import UltrasoundScan
@@ -81,6 +81,19 @@ class ReviewController(QObject):
         window.add_side_panel("Measurements", self.measurement_panel)
         self._on_model_status(self.proposal.model_status)
         self._on_scan_changed(self.session.scan)
+        # The window leaves Escape unbound so that a tool can claim it: here it drops a lasso outline.
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and self.editing.lasso.drawing
+        ):
+            self.editing.lasso.cancel()
+            return True
+        return False
 
     # ----------------------------------------------------------------- wiring
     def _build_actions(self) -> None:

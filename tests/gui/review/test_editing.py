@@ -156,3 +156,17 @@ def test_each_cine_frame_has_its_own_mask_and_copy_to_next(qtbot: QtBot, no_weig
     assert window.session.frame_index == 1
     np.testing.assert_array_equal(review.mask_layer.data, first.data)
     assert review.mask_layer.can_undo, "the copy is an undoable step of the next frame"
+
+
+def test_escape_drops_a_lasso_outline_in_progress(qtbot: QtBot, editing: Window) -> None:
+    window, review = editing
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    lasso = review.editing.lasso
+    lasso.mouse_press(10, 10, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    lasso.mouse_move(10, 60, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    lasso.mouse_move(50, 60, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    assert lasso.drawing and review.editing.lasso_path.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not lasso.drawing and not review.editing.lasso_path.isVisible()
+    assert not lasso.mouse_release(50, 10, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    assert not review.mask_layer.data.any()
