@@ -5,14 +5,13 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from monai.losses import DiceLoss
 
 
 class JointLoss(nn.Module):
     """Segmentation loss plus ``class_weight`` times the classification loss.
 
-    Dice is per image (MONAI ``DiceLoss`` with sigmoid); on an empty true mask it rewards an empty
-    prediction, which teaches normal scans to stay clean.
+    Dice is per image with smoothing 1 (as MONAI's ``DiceLoss(sigmoid=True, smooth_nr=1, smooth_dr=1)``);
+    on an empty true mask it rewards an empty prediction, which teaches normal scans to stay clean.
     """
 
     def __init__(
@@ -22,7 +21,6 @@ class JointLoss(nn.Module):
         per_class_weights: torch.Tensor | None = None,
     ) -> None:
         super().__init__()
-        self.dice = DiceLoss(sigmoid=True, smooth_nr=1.0, smooth_dr=1.0)
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
         self.register_buffer("per_class_weights", per_class_weights)
@@ -34,9 +32,18 @@ class JointLoss(nn.Module):
         mask: torch.Tensor,
         label: torch.Tensor,
     ) -> tuple[torch.Tensor, dict[str, float]]:
-        seg = self.dice(mask_logits, mask) + F.binary_cross_entropy_with_logits(mask_logits, mask)
+        seg = soft_dice_loss(mask_logits, mask) + F.binary_cross_entropy_with_logits(mask_logits, mask)
         cls = F.cross_entropy(
             class_logits, label, weight=self.per_class_weights, label_smoothing=self.label_smoothing
         )
         total = seg + self.class_weight * cls
         return total, {"seg_loss": float(seg.detach()), "cls_loss": float(cls.detach())}
+
+
+def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor, smooth: float = 1.0) -> torch.Tensor:
+    """1 - soft Dice per image over (C, H, W), averaged over the batch."""
+    prob = torch.sigmoid(logits)
+    dims = tuple(range(1, prob.dim()))
+    intersection = (prob * target).sum(dim=dims)
+    total = prob.sum(dim=dims) + target.sum(dim=dims)
+    return (1.0 - (2.0 * intersection + smooth) / (total + smooth)).mean()

@@ -1,4 +1,4 @@
-"""Attention U-Net (Oktay et al. 2018) with a normal/benign/malignant head on the bottleneck, built from MONAI blocks."""
+"""Attention U-Net (Oktay et al. 2018) with a normal/benign/malignant head on the bottleneck, in MONAI's block layout."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from collections.abc import Sequence
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from monai.networks.blocks.convolutions import Convolution
-from monai.networks.nets.attentionunet import AttentionBlock, ConvBlock, UpConv
-
 from busviewer.core.constants import CLASS_NAMES, DEFAULT_CHANNELS
+from busviewer.ml.blocks import AttentionBlock, ConvBlock, Convolution, UpConv
 
 
 class _DecoderLevel(nn.Module):
@@ -18,9 +16,9 @@ class _DecoderLevel(nn.Module):
 
     def __init__(self, skip_channels: int, coarse_channels: int, dropout: float) -> None:
         super().__init__()
-        self.upconv = UpConv(2, coarse_channels, skip_channels, kernel_size=3, strides=2)
-        self.attention = AttentionBlock(2, f_int=max(skip_channels // 2, 1), f_g=skip_channels, f_l=skip_channels)
-        self.merge = ConvBlock(2, 2 * skip_channels, skip_channels, dropout=dropout)
+        self.upconv = UpConv(coarse_channels, skip_channels, kernel_size=3, strides=2)
+        self.attention = AttentionBlock(f_int=max(skip_channels // 2, 1), f_g=skip_channels, f_l=skip_channels)
+        self.merge = ConvBlock(2 * skip_channels, skip_channels, dropout=dropout)
 
     def forward(self, coarse: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
         up = self.upconv(coarse)
@@ -34,7 +32,8 @@ class _DecoderLevel(nn.Module):
 class AttentionUNetClassifier(nn.Module):
     """Attention U-Net for a lesion mask, with a classification head on the bottleneck.
 
-    The encoder downsamples with strided convolutions as MONAI's ``AttentionUnet`` does; every skip
+    The blocks are MONAI's (``busviewer.ml.blocks`` restates them with the same parameter names). The
+    encoder downsamples with strided convolutions as MONAI's ``AttentionUnet`` does; every skip
     connection passes an additive attention gate driven by the decoder. The class head pools the
     bottleneck twice: globally, and weighted by the network's own coarse lesion probability, so the
     class call looks where the mask looks (the multi-task coupling).
@@ -67,9 +66,9 @@ class AttentionUNetClassifier(nn.Module):
             raise ValueError("channels needs at least two levels")
         self.channels = tuple(int(c) for c in channels)
         self.encoders = nn.ModuleList(
-            [ConvBlock(2, in_channels, self.channels[0])]
+            [ConvBlock(in_channels, self.channels[0])]
             + [
-                ConvBlock(2, self.channels[i - 1], self.channels[i], strides=2)
+                ConvBlock(self.channels[i - 1], self.channels[i], strides=2)
                 for i in range(1, len(self.channels))
             ]
         )
@@ -79,7 +78,7 @@ class AttentionUNetClassifier(nn.Module):
                 for i in range(len(self.channels) - 1, 0, -1)
             ]
         )
-        self.mask_head = Convolution(2, self.channels[0], 1, kernel_size=1, conv_only=True)
+        self.mask_head = Convolution(self.channels[0], 1, kernel_size=1, conv_only=True)
         self.coarse_mask = nn.Conv2d(self.channels[-1], 1, kernel_size=1)
         self.class_head = nn.Sequential(
             nn.Dropout(dropout * 3),
