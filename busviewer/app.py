@@ -57,6 +57,7 @@ def run_app(argv: list[str]) -> int:
             probe.report("first_paint")
         _install_review(window)
         _install_finetune(window)
+        _install_workspace(window)
         window.restore_layout()
         if paths:
             window.open_paths(paths)
@@ -89,6 +90,17 @@ def _install_finetune(window: MainWindow) -> None:
     except Exception:  # noqa: BLE001 - a broken add-on must not take the viewer down with it
         log.error("the fine-tune panel could not be started", exc_info=True)
         window.show_error("The fine-tune tools could not be started; details are in the log file.")
+
+
+def _install_workspace(window: MainWindow) -> None:
+    """Attach autosave, case statuses and export; without them the viewer and review still work."""
+    try:
+        from busviewer.gui.workspace import install_workspace
+
+        window.workspace = install_workspace(window)
+    except Exception:  # noqa: BLE001 - a broken add-on must not take the viewer down with it
+        log.error("the case store could not be started", exc_info=True)
+        window.show_error("Saving the review could not be started; details are in the log file.")
 
 
 class _FirstPaintWatcher(QObject):

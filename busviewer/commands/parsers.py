@@ -19,12 +19,14 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     train = sub.add_parser("train", help="train the network on a BUSI-layout folder")
     train.add_argument("data_dir", type=Path)
     train.add_argument("--out", type=Path, required=True, help="weights file to write (.safetensors)")
-    train.add_argument("--epochs", type=int, default=55)
+    train.add_argument("--epochs", type=int, default=40)
     train.add_argument("--batch-size", type=int, default=8)
     train.add_argument("--lr", type=float, default=2e-3)
     train.add_argument("--seed", type=int, default=None)
     train.add_argument("--channels", type=str, default=None, help="comma-separated channels per level, e.g. 16,32,64,128,256")
     train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    train.add_argument("--init", type=Path, default=None, help="start from these weights (a warm restart) instead of random")
+    train.add_argument("--warmup-epochs", type=int, default=2)
     train.set_defaults(handler=train_cmd.run)
 
     evaluate = sub.add_parser("evaluate", help="score weights on a BUSI-layout folder at source resolution")
@@ -67,4 +69,8 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     export.add_argument("--include-identifiers", action="store_true",
                         help="put patient name, ID and birth date in PDFs and summaries")
     export.add_argument("--json", action="store_true", help="print the export summary as JSON")
+    export.add_argument("--no-gradcam", action="store_true", help="leave the Grad-CAM thumbnail out of PDF reports")
+    export.add_argument("--weights", type=Path, default=None,
+                        help="weights for the reports' Grad-CAM (default: $BUSVIEWER_WEIGHTS or the active model)")
+    export.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     export.set_defaults(handler=export_cmd.run)

@@ -28,11 +28,11 @@ def run(args: argparse.Namespace) -> int:
     channels = tuple(int(c) for c in args.channels.split(",")) if args.channels else DEFAULT_CHANNELS
     config = TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
-        seed=DEFAULT_SEED if args.seed is None else args.seed,
+        seed=DEFAULT_SEED if args.seed is None else args.seed, warmup_epochs=args.warmup_epochs,
     )
     command = "busviewer " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     cases = [LabelledCase(*load_busi_case(case), case.label, case.case_id) for case in list_busi_cases(args.data_dir)]
-    runner = train_from_cases(cases, args.out, config, args.device, channels, command=command)
+    runner = train_from_cases(cases, args.out, config, args.device, channels, command=command, init_weights=args.init)
     csv_path = args.out.with_name(args.out.stem + ".history.csv")
     png_path = args.out.with_name(args.out.stem + ".history.png")
     history: list[dict[str, float]] = []

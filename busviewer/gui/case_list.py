@@ -1,10 +1,12 @@
 """The case list side panel: the scans of an opened folder (or file selection) with a status column.
 
-Later work adds columns (class, risk) through :meth:`CaseListPanel.set_column`.
+Later work adds columns (class, risk) through :meth:`CaseListPanel.set_column`. Clicking a column header
+sorts the list by that column (click again to reverse); next/previous case follow the order on screen.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -14,8 +16,36 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem,
 from busviewer.gui import theme
 
 _PATH_ROLE = Qt.ItemDataRole.UserRole
+#: Per cell: the value the column sorts by when it is not the text (e.g. a number behind "73 %").
+_SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Status words shown in a colour that draws the eye.
 _ALERT_STATUSES = {"unreadable"}
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that puts "benign (9)" before "benign (10)"."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part.lower()) for part in _DIGITS.split(text) if part)
+
+
+class _CaseItem(QTreeWidgetItem):
+    """A row that sorts by each cell's sort value (when set), else by its text in natural order."""
+
+    def __lt__(self, other: QTreeWidgetItem) -> bool:
+        tree = self.treeWidget()
+        column = tree.sortColumn() if tree is not None else 0
+        mine, theirs = self.data(column, _SORT_ROLE), other.data(column, _SORT_ROLE)
+        if mine is not None and theirs is not None:
+            if mine != theirs:
+                return bool(mine < theirs)
+        elif mine is not None or theirs is not None:
+            # Cells without a value go last in either order (a descending sort calls this the other way round).
+            ascending = tree is None or tree.header().sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+            return theirs is None if ascending else mine is None
+        elif self.text(column) != other.text(column):
+            return _natural_key(self.text(column)) < _natural_key(other.text(column))
+        # Ties keep the listing order, so a sort is stable and predictable.
+        return _natural_key(self.text(0)) < _natural_key(other.text(0))
 
 
 class CaseListPanel(QWidget):
@@ -25,9 +55,12 @@ class CaseListPanel(QWidget):
     -------
     sig_case_activated(object)
         The user picked a case (click, arrow keys or Enter); carries its ``Path``.
+    sig_order_changed()
+        The rows were sorted: :meth:`paths` has a new order.
     """
 
     sig_case_activated = Signal(object)
+    sig_order_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +77,11 @@ class CaseListPanel(QWidget):
         self.tree.header().setStretchLastSection(False)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        # Sorting happens on a header click only, never on its own: a row must not jump away while the
+        # reader works on it (e.g. when approving changes its status).
+        self.tree.header().setSectionsClickable(True)
+        self.tree.header().setSortIndicatorShown(False)
+        self.tree.header().sectionClicked.connect(self._on_header_clicked)
         self.tree.currentItemChanged.connect(self._on_current_changed)
         self.tree.itemActivated.connect(self._on_activated)
         layout = QVBoxLayout(self)
@@ -53,6 +91,7 @@ class CaseListPanel(QWidget):
         layout.addWidget(self.tree)
         self._items: dict[Path, QTreeWidgetItem] = {}
         self._programmatic = False
+        self._sorted: tuple[int, Qt.SortOrder] | None = None
 
     # ----------------------------------------------------------------- content
     def set_cases(self, paths: list[Path], root: Path | None = None) -> None:
@@ -62,19 +101,36 @@ class CaseListPanel(QWidget):
             self.tree.clear()
             self._items.clear()
             for path in paths:
-                item = QTreeWidgetItem([_display_name(path, root), ""])
+                item = _CaseItem([_display_name(path, root), ""])
                 item.setData(0, _PATH_ROLE, str(path))
                 item.setToolTip(0, str(path))
                 self.tree.addTopLevelItem(item)
                 self._items[path] = item
         finally:
             self._programmatic = False
+        self.tree.header().setSortIndicatorShown(False)
+        self._sorted = None
         count = f"{len(paths)} scan" + ("" if len(paths) == 1 else "s")
         self._header.setText(f"{root.name}  ·  {count}" if root is not None else count)
 
     def paths(self) -> list[Path]:
-        """The cases in display order."""
-        return list(self._items)
+        """The cases in display order (as sorted on screen)."""
+        return [Path(self.tree.topLevelItem(i).data(0, _PATH_ROLE)) for i in range(self.tree.topLevelItemCount())]
+
+    def sort_by(self, column_name: str, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows by ``column_name`` (as a header click does) and report the new order."""
+        names = self.column_names()
+        if column_name not in names:
+            return
+        column = names.index(column_name)
+        header = self.tree.header()
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(column, order)
+        current = self.current_path()
+        self._sorted = (column, order)
+        self.tree.sortItems(column, order)
+        self.set_current(current)
+        self.sig_order_changed.emit()
 
     def set_current(self, path: Path | None) -> None:
         """Highlight ``path`` without reporting it as picked."""
@@ -95,15 +151,24 @@ class CaseListPanel(QWidget):
         """Set the "Status" cell of ``path`` (ignored when it is not listed)."""
         self.set_column(path, "Status", text)
 
-    def set_column(self, path: Path, column_name: str, text: str) -> None:
-        """Set cell ``column_name`` of ``path``, adding the column on first use."""
+    def set_column(
+        self, path: Path, column_name: str, text: str, sort_key: float | None = None, colour: str | None = None
+    ) -> None:
+        """Set cell ``column_name`` of ``path``, adding the column on first use.
+
+        ``sort_key`` is what the column sorts by (else the text, in natural order; cells with a key sort
+        before cells without one); ``colour`` is the text colour (else the theme's, red for "unreadable").
+        """
         item = self._items.get(path)
         if item is None:
             return
         column = self._column_index(column_name)
         item.setText(column, text)
-        if text in _ALERT_STATUSES:
-            item.setForeground(column, QBrush(QColor(theme.ERROR)))
+        item.setData(column, _SORT_ROLE, sort_key)
+        if colour is None and text in _ALERT_STATUSES:
+            colour = theme.ERROR
+        if colour is not None:
+            item.setForeground(column, QBrush(QColor(colour)))
         else:
             item.setData(column, Qt.ItemDataRole.ForegroundRole, None)
 
@@ -129,6 +194,13 @@ class CaseListPanel(QWidget):
         return len(names)
 
     # ----------------------------------------------------------------- events
+    @Slot(int)
+    def _on_header_clicked(self, column: int) -> None:
+        # Qt flips its own indicator before this slot runs; the order is decided here instead, so a newly
+        # clicked column always starts ascending and a second click reverses it.
+        ascending, descending = Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder
+        order = descending if self._sorted == (column, ascending) else ascending
+        self.sort_by(self.column_names()[column], order)
     @Slot(QTreeWidgetItem, QTreeWidgetItem)
     def _on_current_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
         if current is not None and not self._programmatic:

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -62,7 +62,20 @@ class MainWindow(QMainWindow):
         The image view, what is on screen, the case list panel, the cine bar and the background loader.
     tools_menu, view_menu, review_toolbar
         Where the review workspace adds its actions.
+    file_menu, quit_action
+        The File menu and its last entry (add-ons insert their file actions before it).
+
+    Signals
+    -------
+    sig_scan_arriving(object, object)
+        A loaded scan is about to be shown: its path (None for the demo scan) and the scan. Emitted before
+        ``session.scan_changed``, so saved review state can be put in place before anything draws it.
+    sig_closing()
+        The window is closing: save what needs saving now.
     """
+
+    sig_scan_arriving = Signal(object, object)
+    sig_closing = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +90,8 @@ class MainWindow(QMainWindow):
         self.case_list = CaseListPanel()
         #: The review workspace's controller, attached by ``app.py`` (kept alive here).
         self.review: object | None = None
+        #: The case store and export controller, attached by ``app.py`` (kept alive here).
+        self.workspace: object | None = None
         self._cursor = (math.nan, math.nan)
         self._status_labels: dict[str, QLabel] = {}
         self._build_central()
@@ -191,13 +206,13 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         menu_bar = self.menuBar()
-        file_menu = menu_bar.addMenu("&File")
+        file_menu = self.file_menu = menu_bar.addMenu("&File")
         self._action(file_menu, "&Open…", self._ask_open_files, "Ctrl+O")
         self._action(file_menu, "Open &Folder…", self._ask_open_folder, "Ctrl+Shift+O")
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self._action(file_menu, "Open &Demo Scan", self.open_demo)
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
+        self.quit_action = self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
 
         self.view_menu = menu_bar.addMenu("&View")
         self._action(self.view_menu, "&Fit to Window", self.canvas.fit_to_window, "F")
@@ -249,6 +264,7 @@ class MainWindow(QMainWindow):
         )
         self.cine_bar.sig_frame_requested.connect(self.session.set_frame)
         self.case_list.sig_case_activated.connect(self._on_case_picked)
+        self.case_list.sig_order_changed.connect(self._on_case_order_changed)
         self.navigator.sig_cases_listed.connect(self._on_cases_listed)
         self.navigator.sig_loading.connect(lambda path: self.show_status(f"Opening {path.name}…", 0))
         self.navigator.sig_loaded.connect(self._on_scan_loaded)
@@ -261,6 +277,12 @@ class MainWindow(QMainWindow):
         if len(cases) > 1:
             self.case_dock.show()
 
+    @Slot()
+    def _on_case_order_changed(self) -> None:
+        # Next/previous case follow the rows as sorted on screen.
+        queue = self.navigator.queue
+        queue.set_paths(self.case_list.paths(), queue.current)
+
     @Slot(object)
     def _on_case_picked(self, path: Path) -> None:
         if path != self.navigator.shown_path or self.navigator.is_busy:
@@ -268,6 +290,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object, object)
     def _on_scan_loaded(self, path: Path | None, scan: UltrasoundScan) -> None:
+        self.sig_scan_arriving.emit(path, scan)
         self.session.set_scan(scan)
         self.show_status(f"Opened {scan.name}", 2500)
         if path is not None:
@@ -391,6 +414,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.cine_bar.pause()
+        self.sig_closing.emit()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()

@@ -18,6 +18,10 @@ ACCENT_TEXT = "#f2f4f6"
 #: For states that need attention but are not errors (e.g. an uncalibrated scan): a muted amber.
 CAUTION = "#c8a35f"
 ERROR = "#c46a6a"
+#: For finished, good states (an approved case): a muted green that reads on the dark panels.
+SUCCESS = "#7fb38e"
+#: A lighter form of the accent for text on dark panels (e.g. a corrected case).
+ACCENT_LIGHT = "#8fb4d1"
 CANVAS_BACKGROUND = "#050607"
 
 _STYLE_SHEET = f"""

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from busviewer.core.case import CaseRecord
+from busviewer.core.case import CaseRecord, FrameReview
+from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import ExportError, UserFacingError
 from busviewer.core.report import CaseReport, make_case_report
 from busviewer.core.scan import PatientInfo, UltrasoundScan
@@ -43,6 +44,10 @@ ALL_FORMATS: tuple[str, ...] = ("png", "seg", "pdf", "sr", "csv", "json")
 
 #: Called after each case with (cases done, cases in all, case id); returning False cancels the export.
 ProgressCallback = Callable[[int, int, str], object]
+
+#: Grad-CAM of a grey uint8 frame for a target (a class name or ``lesion``): float (H, W) heat in 0..1 at the
+#: frame's size. Injected by the caller (GUI or CLI), so this module never loads the network itself.
+GradCamFunction = Callable[[np.ndarray, str], np.ndarray]
 
 _UNSAFE = re.compile(r'[<>:"\\|?*\x00-\x1f]')
 
@@ -94,6 +99,7 @@ def export_workspace(
     formats: Collection[str] = frozenset(ALL_FORMATS),
     include_identifiers: bool = False,
     progress: ProgressCallback | None = None,
+    gradcam: GradCamFunction | None = None,
 ) -> ExportSummary:
     """Export every case saved in ``workspace_dir`` into ``out_dir``.
 
@@ -107,6 +113,9 @@ def export_workspace(
         patient module so a PACS can file them).
     progress
         See ``ProgressCallback``.
+    gradcam
+        Makes the Grad-CAM thumbnail of each PDF report (see ``GradCamFunction``); without it the reports
+        say "Grad-CAM not computed".
 
     Raises
     ------
@@ -128,7 +137,7 @@ def export_workspace(
     for done, record in enumerate(records, start=1):
         try:
             rows.extend(export_case(record, out_dir / case_folder_name(record.case_id), wanted, include_identifiers,
-                                    summary))
+                                    summary, gradcam=gradcam))
         except (ExportError, OSError) as exc:
             problem = destination_problem(exc, out_dir)
             if problem is not None:
@@ -159,11 +168,13 @@ def export_case(
     summary: ExportSummary | None = None,
     scan: UltrasoundScan | None = None,
     gradcams: dict[int, np.ndarray] | None = None,
+    gradcam: GradCamFunction | None = None,
 ) -> list[SummaryRow]:
     """Export one case into ``case_dir`` (created); the GUI calls this with its open scan and Grad-CAM maps.
 
-    Returns the case's summary rows (with measurements). Per-case problems (source missing, mask of the wrong
-    size) are added to ``summary.skipped``; write failures raise.
+    ``gradcams`` holds ready-made heat maps by frame index; ``gradcam`` computes the missing ones for PDF
+    reports. Returns the case's summary rows (with measurements). Per-case problems (source missing, mask
+    of the wrong size) are added to ``summary.skipped``; write failures raise.
     """
     summary = summary if summary is not None else ExportSummary(out_dir=case_dir.parent)
     if scan is None:
@@ -190,6 +201,8 @@ def export_case(
         for index, mask in masks.items():
             written.append(case_dir / f"mask{tag(index)}.png")
             write_mask_png(written[-1], mask)  # type: ignore[arg-type]
+    if "pdf" in formats and gradcam is not None:
+        gradcams = {**_compute_gradcams(record, scan, reviewed, gradcam, gradcams or {}), **(gradcams or {})}
     if "pdf" in formats:
         for index in reviewed:
             report = _report(record, index, scan, measurements[index], gradcams, patient)
@@ -273,6 +286,29 @@ def _reviewed_frames(record: CaseRecord, scan: UltrasoundScan, summary: ExportSu
         if mask is not None or frame.ai_probabilities is not None:
             frames.append(index)
     return frames
+
+
+def gradcam_target(frame: FrameReview | None) -> str:
+    """What a report's Grad-CAM explains: the AI's class, or the lesion output when it saw no lesion or none was run."""
+    if frame is None or frame.ai_probabilities is None:
+        return "lesion"
+    name = CLASS_NAMES[int(np.argmax(frame.ai_probabilities))]
+    return "lesion" if name == "normal" else name
+
+
+def _compute_gradcams(
+    record: CaseRecord, scan: UltrasoundScan, frames: list[int], gradcam: GradCamFunction,
+    ready: dict[int, np.ndarray],
+) -> dict[int, np.ndarray]:
+    heat: dict[int, np.ndarray] = {}
+    for index in frames:
+        if index in ready:
+            continue
+        try:
+            heat[index] = np.asarray(gradcam(scan.grey_frame(index), gradcam_target(record.frames.get(index))))
+        except Exception as exc:  # noqa: BLE001 - a failed explanation leaves the thumbnail out, not the report
+            log.warning("Grad-CAM of frame %d failed (%s); its report goes without it", index, type(exc).__name__)
+    return heat
 
 
 def _measure(record: CaseRecord, index: int, scan: UltrasoundScan) -> LesionMeasurements | None:

@@ -25,7 +25,7 @@ from busviewer.ml.losses import JointLoss
 class TrainConfig:
     """Settings of one training or fine-tuning run."""
 
-    epochs: int = 55
+    epochs: int = 40
     batch_size: int = 8
     learning_rate: float = 2e-3
     weight_decay: float = 1e-4

@@ -14,7 +14,7 @@ import torch.distributed as dist
 
 from busviewer.core.constants import DEFAULT_CHANNELS, VALIDATION_FRACTION
 from busviewer.core.split import stratified_split
-from busviewer.ml.checkpoint import save_weights
+from busviewer.ml.checkpoint import load_weights, save_weights
 from busviewer.ml.dataset import CaseArrays
 from busviewer.ml.device import pick_device
 from busviewer.ml.network import build_network
@@ -61,6 +61,7 @@ def train_from_cases(
     channels: tuple[int, ...] = DEFAULT_CHANNELS,
     validation_fraction: float = VALIDATION_FRACTION,
     command: str = "",
+    init_weights: Path | None = None,
 ) -> Generator[StepRecord | EpochRecord, None, TrainingOutcome]:
     """Train with a stratified split of ``cases``; yield progress; write the best weights to ``out``."""
     distributed = init_distributed_if_launched()
@@ -72,6 +73,9 @@ def train_from_cases(
     val_data = CaseArrays([cases[i].image for i in val_idx], [cases[i].mask for i in val_idx], [cases[i].label for i in val_idx])
     torch.manual_seed(config.seed)
     network = build_network(channels=channels)
+    if init_weights is not None:
+        # A warm restart: continue from earlier weights with a fresh schedule.
+        network.load_state_dict(load_weights(init_weights).network.state_dict())
     resume = out.with_name(out.name + ".resume.pt")
     result: FitResult = yield from fit(network, train_data, val_data, config, device, resume_path=resume)
     model_id = None
@@ -85,6 +89,7 @@ def train_from_cases(
             "train_cases": len(train_idx),
             "validation_cases": len(val_idx),
             "seed": config.seed,
+            "initialised_from": load_weights(init_weights).model_id if init_weights is not None else "random",
         }
         model_id = save_weights(network.cpu(), out, metadata)
     if distributed:

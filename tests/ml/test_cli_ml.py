@@ -81,3 +81,12 @@ def test_pickled_weights_are_refused_by_the_cli(busi_folder: Path, tmp_path: Pat
     evil.write_bytes(b"\x80\x04\x95")
     result = _run("evaluate", str(busi_folder), "--weights", str(evil))
     assert result.returncode == 2 and "not a safetensors" in result.stderr
+
+
+def test_train_warm_restart_starts_from_given_weights(busi_folder: Path, tiny_weights: Path, tmp_path: Path) -> None:
+    from busviewer.ml.checkpoint import load_weights, read_metadata
+
+    out = tmp_path / "warm.safetensors"
+    assert main(["train", str(busi_folder), "--out", str(out), "--epochs", "1", "--channels", "4,8,16",
+                 "--init", str(tiny_weights), "--warmup-epochs", "0"]) == 0
+    assert read_metadata(out)["initialised_from"] == load_weights(tiny_weights).model_id
