@@ -73,6 +73,8 @@ class CaseListPanel(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
+        # A narrow panel cuts names at the front: "…benign (12).png" still tells the cases apart.
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideLeft)
         self.tree.setHeaderLabels(["Scan", "Status"])
         self.tree.header().setStretchLastSection(False)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -42,6 +42,8 @@ from busviewer.gui.session import (
 log = logging.getLogger(__name__)
 
 _EMPTY_PAGE, _VIEWER_PAGE = 0, 1
+#: Width of the right-hand panels on a first start, as a share of the window.
+_RIGHT_PANEL_SHARE = 0.3
 
 
 class _ShowWhenFilled(QObject):
@@ -176,6 +178,8 @@ class MainWindow(QMainWindow):
             "(Ctrl+Shift+O),<br>or drop files or folders here.  Images and DICOM files are read."
         )
         hint.setObjectName("emptyHint")
+        # Wrapped, so the empty page never sets a wide minimum for the centre that squeezes the side panels.
+        hint.setWordWrap(True)
         empty_layout = QVBoxLayout(empty)
         empty_layout.addStretch(1)
         for label in (title, hint):
@@ -422,7 +426,23 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def restore_layout(self) -> None:
-        """Put docks and toolbars where the user left them (call after every panel has been added)."""
+        """Put docks and toolbars where the user left them (call after every panel has been added).
+
+        On a first start the right-hand panels get a fixed share of the window, so the image keeps most of it
+        whatever width the panels' contents would like.
+        """
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
+        else:
+            # After the pending layout pass: a resize asked for before it is overridden by the size hints.
+            QTimer.singleShot(0, self._size_right_panels)
+
+    def _size_right_panels(self) -> None:
+        right = [
+            dock for dock in self.findChildren(QDockWidget)
+            if self.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea and not dock.isHidden()
+        ]  # fmt: skip
+        if right:
+            share = max(int(self.width() * _RIGHT_PANEL_SHARE), max(d.minimumSizeHint().width() for d in right))
+            self.resizeDocks(right, [share] * len(right), Qt.Orientation.Horizontal)

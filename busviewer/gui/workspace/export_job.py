@@ -1,0 +1,121 @@
+"""The workspace export on a background thread, with progress, cancel, and Grad-CAM from a network copy of its own."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from busviewer.core.errors import UserFacingError
+from busviewer.io.export import ExportSummary, GradCamFunction, export_workspace
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export where (the dialog's choices)."""
+
+    workspace_dir: Path
+    out_dir: Path
+    formats: frozenset[str]
+    include_identifiers: bool = False
+    weights: Path | None = None
+    device: str = "auto"
+
+
+def lazy_gradcam(weights: Path, device: str = "auto") -> GradCamFunction:
+    """Grad-CAM over ``weights`` on a private network, loaded by the first call (on the export thread).
+
+    The review's own explainer is not shared: its hooks and backward passes must not interleave with an
+    export running at the same time (one network copy per kind of job).
+    """
+    from busviewer.gui.review.model_jobs import LazyModel
+
+    model = LazyModel("gradcam", weights, device)
+
+    def explain(grey: np.ndarray, target: str) -> np.ndarray:
+        return np.asarray(model.get().explain(grey, target))
+
+    return explain
+
+
+class ExportJob(QObject):
+    """Runs one export in a thread of its own.
+
+    Signals
+    -------
+    progress(int, int, str)
+        Cases done, cases in all, the case just written.
+    finished(object)
+        The :class:`ExportSummary` (``cancelled`` is set when the user stopped it).
+    failed(str)
+        One sentence saying why nothing (more) could be written.
+    """
+
+    progress = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, request: ExportRequest, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.request = request
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="export", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Stop after the case being written (files already written stay)."""
+        self._cancel.set()
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Block until the export thread ends; False on timeout."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        request = self.request
+        gradcam = lazy_gradcam(request.weights, request.device) if request.weights is not None else None
+
+        def on_progress(done: int, total: int, case_id: str) -> bool:
+            self.progress.emit(done, total, case_id)
+            return not self._cancel.is_set()
+
+        try:
+            summary: ExportSummary = export_workspace(
+                request.workspace_dir, request.out_dir, request.formats, request.include_identifiers,
+                on_progress, gradcam,
+            )  # fmt: skip
+        except UserFacingError as exc:
+            self.failed.emit(str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - the dialog must hear about any failure, the log gets the details
+            log.error("export failed", exc_info=(type(exc), exc, exc.__traceback__))
+            self.failed.emit(f"The export stopped because of an unexpected error ({type(exc).__name__}).")
+            return
+        self.finished.emit(summary)
+
+
+def summary_sentence(summary: ExportSummary) -> str:
+    """One sentence about an export: how many cases and files went where, and what was left out."""
+    cases = f"{summary.cases} case" + ("" if summary.cases == 1 else "s")
+    files = f"{len(summary.files)} file" + ("" if len(summary.files) == 1 else "s")
+    verb = "Stopped after exporting" if summary.cancelled else "Exported"
+    sentence = f"{verb} {cases} ({files}) to {summary.out_dir}"
+    if summary.skipped:
+        left = len(summary.skipped)
+        sentence += f"; {left} part" + ("" if left == 1 else "s") + " could not be exported (see the list below)"
+    return sentence + "."
