@@ -71,7 +71,8 @@ class WorkspaceController(QObject):
         self.workspace_dir: Path | None = None
         self.location_override: Path | None = None
         self.columns = CaseColumns(window.case_list)
-        self._listed_root: Path | None = None
+        self._listed_keys: set[str] = set()
+        self._widened = False
         self._dirty: dict[str, ReviewState] = {}
         self._prefetched: dict[Path, Future[CaseRecord | None]] = {}
         self._shown_error: str | None = None
@@ -180,16 +181,22 @@ class WorkspaceController(QObject):
         return case_id_for(self.workspace_dir, path)
 
     def _show_rows(self, rows: dict[str, CaseRow]) -> None:
-        case_ids = {path: case_id_for(self.workspace_dir, path) for path in self.window.case_list.paths()}
+        listed = self.window.case_list.paths()
+        case_ids = {path: case_id_for(self.workspace_dir, path) for path in listed}
+        # Review keys (resolved paths) of the listed cases: only these belong to the workspace, so e.g. the
+        # demo scan, opened while a folder is listed, is never saved into that folder's review.
+        self._listed_keys = {str(Path(path).resolve()) for path in listed}
         self.columns.show_all(case_ids, rows)
         self._widen_case_panel()
         self.rows_changed.emit()
 
     def _widen_case_panel(self) -> None:
         # The panel was sized for names only; with four more columns the names would shrink to "…".
+        # Once per window: a panel the reader narrowed afterwards stays as they left it.
         dock = getattr(self.window, "case_dock", None)
-        if dock is None or not dock.isVisible():
+        if self._widened or dock is None or not dock.isVisible():
             return
+        self._widened = True
         wanted = min(self.columns.columns_width() + SCAN_NAME_WIDTH, self.window.width() // 3)
         if dock.width() < wanted:
             self.window.resizeDocks([dock], [wanted], Qt.Orientation.Horizontal)
@@ -197,7 +204,6 @@ class WorkspaceController(QObject):
     def _on_cases_listed(self, cases: list[Path], root: Path | None) -> None:
         if not cases:
             return
-        self._listed_root = root
         folder = root if root is not None else (self.location_override or Path(cases[0]).parent)
         if self.worker is not None and self.workspace_dir is not None and self.workspace_dir == folder:
             self._show_rows(self.columns.rows)  # same workspace, new list: fill the new rows
@@ -233,7 +239,9 @@ class WorkspaceController(QObject):
 
     # ---------------------------------------------------------------- autosave
     def _on_state_changed(self, state: object) -> None:
-        if self._closed or self.worker is None or not isinstance(state, ReviewState) or state.source_path is None:
+        if self._closed or self.worker is None or not isinstance(state, ReviewState):
+            return
+        if state.source_path is None or state.scan_key not in self._listed_keys:
             return
         self._dirty[state.scan_key] = state
         self._autosave.start()
@@ -276,8 +284,11 @@ class WorkspaceController(QObject):
 
     # --------------------------------------------------------------- decisions
     def _case_on_screen(self) -> ReviewState | None:
+        """The review state on screen when it is one of the workspace's cases."""
         state = self.review.state if self.review is not None else None
-        return state if state is not None and state.source_path is not None else None
+        if state is None or state.source_path is None or state.scan_key not in self._listed_keys:
+            return None
+        return state
 
     def approve(self) -> None:
         """Approve the case on screen (Ctrl+Return): the mask on screen, AI's or edited, is the reader's."""

@@ -124,3 +124,21 @@ def test_files_opened_one_by_one_are_kept_in_the_chosen_workspace_location(
         (record,) = store.list_cases(with_masks=False)
     assert record.status == ReviewStatus.APPROVED
     assert record.source_path == (scan_folder / "case (2).png").resolve()
+
+
+def test_the_demo_scan_is_never_saved_into_an_open_folder(
+    qtbot: QtBot, make_window: WindowFactory, scan_folder: Path
+) -> None:
+    window = make_window()
+    open_folder(qtbot, window, scan_folder, "case (1).png")
+    window.open_demo()
+    qtbot.waitUntil(lambda: window.session.scan is not None and window.session.scan.name != "case (1).png",
+                    timeout=15_000)  # fmt: skip
+    review = window.review
+    qtbot.waitUntil(lambda: review.frame_state is not None and review.frame_state.prediction is not None,
+                    timeout=30_000)  # fmt: skip
+    assert not workspace_of(window).approve_action.isEnabled()  # the demo is no case of this workspace
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    saved_to_store(qtbot, window)
+    records = workspace_of(window).worker.call(lambda store: store.list_cases(with_masks=False))
+    assert [record.case_id for record in records] == ["case (1).png"]
