@@ -108,9 +108,17 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ public API
     def add_side_panel(
-        self, title: str, widget: QWidget, area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea
+        self,
+        title: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
+        tab_with: str | None = None,
     ) -> QDockWidget:
-        """Dock ``widget`` under ``title``; its show/hide toggle goes into the View menu."""
+        """Dock ``widget`` under ``title``; its show/hide toggle goes into the View menu.
+
+        ``tab_with`` names an existing panel to share a tabbed place with (that panel stays in front), so
+        the right-hand column fits a 1000-pixel-high screen.
+        """
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{title.lower().replace(' ', '_')}")
         dock.setWidget(widget)
@@ -118,6 +126,10 @@ class MainWindow(QMainWindow):
             QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable
         )
         self.addDockWidget(area, dock)
+        partner = next((d for d in self.findChildren(QDockWidget) if d.windowTitle() == tab_with), None)
+        if partner is not None and partner is not dock:
+            self.tabifyDockWidget(partner, dock)
+            partner.raise_()
         if hasattr(self, "panels_menu"):
             self.panels_menu.addAction(dock.toggleViewAction())
         return dock

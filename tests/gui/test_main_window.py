@@ -126,10 +126,10 @@ def test_dropping_a_folder_opens_it(main_window: MainWindow, qtbot: QtBot, tmp_p
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(tmp_path))])
     drag_args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    enter = QDragEnterEvent(QPointF(50, 50), *drag_args)
+    enter = QDragEnterEvent(QPoint(50, 50), *drag_args)
     QApplication.sendEvent(main_window, enter)
     assert enter.isAccepted()
-    QApplication.sendEvent(main_window, QDropEvent(QPointF(50, 50), *drag_args))
+    QApplication.sendEvent(main_window, QDropEvent(QPoint(50, 50), *drag_args))
     wait_for_scan(qtbot, main_window, paths[0].name)
     assert main_window.case_list.paths() == paths
 
@@ -285,3 +285,14 @@ def test_a_second_error_after_closing_the_first_still_shows(main_window: MainWin
     qtbot.waitUntil(lambda: not _error_boxes(main_window))
     main_window.show_error("second.png is empty (zero bytes).")
     assert [box.text() for box in _error_boxes(main_window)] == ["second.png is empty (zero bytes)."]
+
+
+def test_a_panel_can_share_a_tabbed_place_with_another(main_window: MainWindow) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    main_window.show()
+    first = main_window.add_side_panel("First", QLabel("one"))
+    second = main_window.add_side_panel("Second", QLabel("two"), tab_with="First")
+    QApplication.processEvents()
+    assert second in main_window.tabifiedDockWidgets(first)
+    assert not first.visibleRegion().isEmpty() and second.visibleRegion().isEmpty()

@@ -74,7 +74,7 @@ class FineTuneController(QObject):
         self._on_weights_changed = on_weights_changed or self.apply_weights_to_window
 
         self.panel = FineTunePanel()
-        self.dock = window.add_side_panel("Fine-tune", self.panel)
+        self.dock = window.add_side_panel("Fine-tune", self.panel, tab_with="Measurements")
         self.panel.sig_start_requested.connect(self.start)
         self.panel.sig_cancel_requested.connect(self.cancel)
         self.panel.sig_activate_requested.connect(self.activate_candidate)

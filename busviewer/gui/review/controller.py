@@ -225,7 +225,9 @@ class ReviewController(QObject):
         assert frame.prediction is not None
         proposal_mask = frame.prediction.mask
         layer = frame.mask
-        if layer is None or (not layer.edited and not layer.can_undo and not layer.can_redo):
+        if layer is None or (
+            not layer.edited and not frame.accepted_ai and not layer.can_undo and not layer.can_redo
+        ):
             # Nothing of the reader's to keep: start a history-free layer, so undo never removes the proposal.
             self.editing.replace_layer(MaskLayer(proposal_mask.shape, data=proposal_mask))
         elif not frame.reader_owned:
