@@ -27,6 +27,8 @@ class Prediction:
         Which weights made it (name + short hash).
     device
         Where it ran (``cpu``, ``cuda``, ...).
+    withheld_lesion_pixels
+        Size of a proposal withheld because the class head called the scan normal (0 when none was).
     """
 
     probabilities: np.ndarray
@@ -36,6 +38,8 @@ class Prediction:
     model_id: str
     device: str
     frame_index: int = 0
+    #: Lesion pixels the network proposed but withheld because the class head called the scan normal.
+    withheld_lesion_pixels: int = 0
 
     @property
     def predicted_class(self) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from busviewer.core.constants import CLASS_NAMES, NORMAL_SUPPRESSES_MASK
 from busviewer.core.prediction import Prediction
 from busviewer.ml.checkpoint import LoadedModel, default_weights_path, load_weights
 from busviewer.ml.device import pick_device
@@ -87,10 +88,17 @@ class Predictor:
         shape = grey_image.shape[:2]
         lesion_full = resize_probability(lesion, shape)
         uncertainty = np.clip(binary_entropy(lesion) + disagreement, 0.0, 1.0)
+        mask = probability_to_mask(lesion_full)
+        withheld = 0
+        if classes[CLASS_NAMES.index("normal")] > NORMAL_SUPPRESSES_MASK and mask.any():
+            # The joint model calls the scan normal: a lesion outline would contradict its own call.
+            withheld = int(mask.sum())
+            mask = np.zeros_like(mask)
         return Prediction(
             probabilities=classes.astype(np.float64),
             lesion_probability=lesion_full,
-            mask=probability_to_mask(lesion_full),
+            mask=mask,
+            withheld_lesion_pixels=withheld,
             uncertainty=resize_probability(uncertainty, shape),
             model_id=self.model_id,
             device=self.device.type,

@@ -80,6 +80,11 @@ class FrameState:
 
     def mask_source(self) -> str:
         """Where the mask on screen came from, in words for the panel."""
+        if self.prediction is not None and self.prediction.withheld_lesion_pixels and not self.reader_owned:
+            return (
+                f"Mask: AI calls this scan normal, so its {self.prediction.withheld_lesion_pixels} px "
+                "lesion outline is withheld (see the uncertainty layer)"
+            )
         if self.mask is None or (self.prediction is None and not self.mask.edited):
             return "Mask: none drawn yet"
         if self.prediction is not None and np.array_equal(self.mask.data, self.prediction.mask):

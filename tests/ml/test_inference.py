@@ -1,0 +1,36 @@
+"""Inference returns source-size maps; a scan the class head calls normal gets no lesion outline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from busviewer.ml.inference import Predictor
+
+
+def test_prediction_maps_are_at_source_size(tiny_weights: Path) -> None:
+    predictor = Predictor(tiny_weights, device="cpu")
+    image = (np.random.default_rng(0).random((71, 93)) * 255).astype(np.uint8)
+    prediction = predictor.predict(image, frame_index=3)
+    for name in ("lesion_probability", "mask", "uncertainty"):
+        assert getattr(prediction, name).shape == (71, 93)
+    assert prediction.frame_index == 3 and prediction.model_id.startswith("tiny-")
+    assert prediction.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    assert 0.0 <= float(prediction.uncertainty.min()) and float(prediction.uncertainty.max()) <= 1.0
+
+
+@pytest.mark.parametrize(("normal", "withheld"), [(0.9, True), (0.2, False)])
+def test_lesion_outline_is_withheld_when_the_scan_is_called_normal(
+    tiny_weights: Path, monkeypatch: pytest.MonkeyPatch, normal: float, withheld: bool
+) -> None:
+    predictor = Predictor(tiny_weights, device="cpu")
+    lesion = np.zeros((32, 32), np.float32)
+    lesion[8:24, 8:24] = 0.95
+    classes = np.array([normal, (1 - normal) / 2, (1 - normal) / 2], np.float32)
+    monkeypatch.setattr(predictor, "forward", lambda _image: (lesion, classes, np.zeros_like(lesion)))
+    prediction = predictor.predict(np.zeros((64, 64), np.uint8))
+    assert bool(prediction.mask.any()) is not withheld
+    assert (prediction.withheld_lesion_pixels > 0) is withheld
+    assert prediction.lesion_probability.max() > 0.9   # the evidence stays available to the reader
