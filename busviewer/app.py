@@ -55,9 +55,7 @@ def run_app(argv: list[str]) -> int:
     def finish_startup() -> None:
         if probe is not None:
             probe.report("first_paint")
-        _install_review(window)
-        _install_finetune(window)
-        _install_workspace(window)
+        _install_addons(window)
         window.restore_layout()
         if paths:
             window.open_paths(paths)
@@ -70,37 +68,23 @@ def run_app(argv: list[str]) -> int:
     return int(app.exec())
 
 
-def _install_review(window: MainWindow) -> None:
-    """Attach the AI review workspace; if it fails, the viewer still works and the log says why."""
-    try:
-        from busviewer.gui.review import install_review
+def _install_addons(window: MainWindow) -> None:
+    """Attach review, fine-tune and case store in that order; a failing one leaves the others working."""
+    from busviewer.gui.finetune import install_finetune
+    from busviewer.gui.review import install_review
+    from busviewer.gui.workspace import install_workspace
 
-        window.review = install_review(window)
-    except Exception:  # noqa: BLE001 - a broken add-on must not take the viewer down with it
-        log.error("the review workspace could not be started", exc_info=True)
-        window.show_error("The review tools could not be started; details are in the log file.")
-
-
-def _install_finetune(window: MainWindow) -> None:
-    """Attach the fine-tune panel and model versions; the viewer and review keep working if it fails."""
-    try:
-        from busviewer.gui.finetune import install_finetune
-
-        window.finetune = install_finetune(window)
-    except Exception:  # noqa: BLE001 - a broken add-on must not take the viewer down with it
-        log.error("the fine-tune panel could not be started", exc_info=True)
-        window.show_error("The fine-tune tools could not be started; details are in the log file.")
-
-
-def _install_workspace(window: MainWindow) -> None:
-    """Attach autosave, case statuses and export; without them the viewer and review still work."""
-    try:
-        from busviewer.gui.workspace import install_workspace
-
-        window.workspace = install_workspace(window)
-    except Exception:  # noqa: BLE001 - a broken add-on must not take the viewer down with it
-        log.error("the case store could not be started", exc_info=True)
-        window.show_error("Saving the review could not be started; details are in the log file.")
+    addons = (
+        ("review", install_review, "The review tools could not be started"),
+        ("finetune", install_finetune, "The fine-tune tools could not be started"),
+        ("workspace", install_workspace, "Saving the review could not be started"),
+    )
+    for attribute, install, failure in addons:
+        try:
+            setattr(window, attribute, install(window))
+        except Exception:  # noqa: BLE001 - a broken add-on must not take the viewer down with it
+            log.error("%s could not be installed", attribute, exc_info=True)
+            window.show_error(f"{failure}; details are in the log file.")
 
 
 class _FirstPaintWatcher(QObject):
