@@ -195,7 +195,43 @@ def phase_undo(ctx: Context) -> None:
     spin_until(ctx, lambda: not ctx.review.measuring.pending, 30)
 
 
-#: Phases in order; add e.g. ("finetune", phase_finetune_running) when fine-tuning exists.
+def _finetune_records(count: int) -> list[object]:
+    """Reviewed cases for the fine-tune: BUSI images with their masks as the reader's, or demo scans."""
+    from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus
+    from busviewer.io.busi import list_busi_cases, load_busi_case
+
+    busi = DEFAULT_SCAN.parents[1]
+    if not busi.is_dir():
+        return []
+    cases = list_busi_cases(busi)
+    chosen = [c for label in (0, 1, 2) for c in [c for c in cases if c.label == label][: count // 3]]
+    records = []
+    for case in chosen:
+        _, mask = load_busi_case(case)
+        frame = FrameReview(0, ai_mask=mask, ai_model_id="benchmark", ai_probabilities=(0.34, 0.33, 0.33), current_mask=mask)
+        records.append(CaseRecord(case.case_id, case.image_path, ReviewStatus.CORRECTED,
+                                  ("normal", "benign", "malignant")[case.label], {0: frame}))
+    return records
+
+
+def phase_finetune_running(ctx: Context) -> None:
+    """Start a fine-tune from the panel's controller, then paint and undo while it trains; cancel at the end."""
+    controller = ctx.notes.pop("finetune_controller", None)
+    if controller is None:
+        ctx.notes["finetune"] = "skipped: no BUSI data for reviewed cases"
+        return
+    started = time.perf_counter()
+    controller.start()
+    spin_until(ctx, lambda: controller.panel.progress.value() > 0, 120)
+    phase_paint_strokes(ctx)
+    phase_undo(ctx)
+    finished = spin_until(ctx, lambda: not controller.is_running, 20)
+    if not finished:
+        controller.cancel()
+        spin_until(ctx, lambda: not controller.is_running, 120)
+    ctx.notes["finetune"] = {"cases": controller.refresh_cases(), "finished": finished, "seconds_observed": round(time.perf_counter() - started, 1)}
+
+
 PHASES: list[tuple[str, Callable[[Context], None]]] = [
     ("idle_baseline", phase_idle_baseline),
     ("open_scan_and_load_model", phase_open_scan),
@@ -203,6 +239,7 @@ PHASES: list[tuple[str, Callable[[Context], None]]] = [
     ("gradcam", phase_gradcam),
     ("paint_strokes", phase_paint_strokes),
     ("undo", phase_undo),
+    ("paint_and_undo_while_finetuning", phase_finetune_running),
 ]
 
 
@@ -268,6 +305,15 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         scan = load_benchmark_scan(args.scan, args.upscale)
         heartbeat = Heartbeat()
         ctx = Context(app, window, review, scan, heartbeat, args.strokes)
+        records = _finetune_records(12)
+        if records:
+            # Installed before timing starts, as the app installs it at start-up.
+            from busviewer.gui.finetune import install_finetune
+            from busviewer.io.model_registry import ModelRegistry
+
+            registry = ModelRegistry(weights, root=Path(tmp) / "models")
+            ctx.notes["finetune_controller"] = install_finetune(window, registry=registry, case_source=lambda: records)
+            app.processEvents()
         heartbeat.start()
         phases: dict[str, dict[str, float | int]] = {}
         for name, phase in PHASES:
