@@ -9,6 +9,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 from busviewer.core.atomic import atomic_write_text
 from busviewer.core.constants import DEFAULT_CHANNELS, DEFAULT_SEED
@@ -54,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
             bar = "#" * int(done * 30)
             print(f"\repoch {record.epoch} [{bar:<30}] loss {record.loss:.3f}", end="", file=sys.stderr, flush=True)
         elif isinstance(record, EpochRecord):
+            if not history:
+                history = _earlier_epochs(csv_path, record.epoch)
             history.append(record.as_dict())
             print(
                 f"\repoch {record.epoch}/{record.epochs} loss {record.train_loss:.3f} "
@@ -74,3 +77,22 @@ def _write_history_csv(path: Path, rows: list[dict[str, float]]) -> None:
     writer.writeheader()
     writer.writerows(rows)
     atomic_write_text(path, buffer.getvalue())
+
+
+def _earlier_epochs(path: Path, first_new_epoch: int) -> list[dict[str, Any]]:
+    """Rows of a resumed run's CSV from before ``first_new_epoch``, so the log and plot keep the whole run."""
+    if first_new_epoch <= 1 or not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    kept: list[dict[str, Any]] = []
+    for row in rows:
+        if int(row["epoch"]) < first_new_epoch:
+            kept.append({k: _parse_cell(k, v) for k, v in row.items()})
+    return kept
+
+
+def _parse_cell(key: str, text: str) -> float | int | bool:
+    if key == "is_best":
+        return text == "True"
+    return int(text) if key in ("epoch", "epochs") else float(text)
