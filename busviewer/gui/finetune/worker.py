@@ -9,6 +9,8 @@ torch and ``busviewer.ml`` are imported inside the job only, so importing this m
 
 from __future__ import annotations
 
+import gc
+
 import logging
 import threading
 import time
@@ -147,6 +149,10 @@ def finetune_job(
     UserFacingError
         Too few usable cases, unreadable weights, or an internal failure (as one sentence).
     """
+    # A full collection over torch's objects holds the GIL for 40-60 ms and freezes the window; the job's
+    # garbage is freed by reference counting, so automatic collection pauses while it runs, and what
+    # remains afterwards is frozen out of later collections.
+    gc.disable()
     try:
         return (yield from _run_job(registry, records, config, device, should_stop, load_frame))
     except UserFacingError:
@@ -160,6 +166,9 @@ def finetune_job(
         raise FineTuneJobError(
             f"Fine-tuning stopped with an internal error ({type(exc).__name__}); details are in the log file."
         ) from exc
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def _run_job(
