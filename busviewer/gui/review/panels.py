@@ -220,6 +220,8 @@ class LayersPanel(QWidget):
         grid.addWidget(self.heat_opacity, 1, 2)
         grid.addWidget(self.heat_status, 2, 0)
         grid.addWidget(self.heat_colour_map, 2, 1)
+        # Two lines reserved, so the warning is never clipped when the column is short.
+        self.heat_note.setMinimumHeight(2 * self.heat_note.fontMetrics().lineSpacing() + 4)
         grid.addWidget(self.heat_note, 3, 0, 1, 3)
 
         self.uncertainty_visible = QCheckBox("uncertainty (U)")
@@ -307,6 +309,7 @@ class MeasurementPanel(QWidget):
         self.calipers.setChecked(True)
         self.calipers.toggled.connect(self.calipers_visible_changed)
         layout.addWidget(self.calipers)
+        layout.addStretch(1)
 
     def show_measurements(self, measurements: LesionMeasurements | None, calibrated: bool) -> None:
         """Fill the rows from ``measurements``; None means there is no lesion drawn."""
