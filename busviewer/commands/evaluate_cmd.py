@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-
 import time
 from pathlib import Path
 from typing import Any
@@ -110,7 +109,7 @@ def format_table(m: dict[str, Any]) -> str:
         lines.append(f"{cls:<12}{m['sensitivity'][cls]:>8.3f}{m['specificity'][cls]:>8.3f}{m['precision'][cls]:>8.3f}{m['f1'][cls]:>8.3f}")
     lines.append("")
     lines.append("confusion (rows true, columns predicted): " + " ".join(m["classes"]))
-    for cls, row in zip(m["classes"], m["confusion_matrix"]):
+    for cls, row in zip(m["classes"], m["confusion_matrix"], strict=True):
         lines.append(f"  {cls:<10} " + " ".join(f"{v:>6}" for v in row))
     return "\n".join(lines)
 

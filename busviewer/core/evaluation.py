@@ -76,16 +76,16 @@ class EvaluationAccumulator:
             "iou": float(np.mean([r.iou for r in lesion])) if lesion else None,
             "dice_all": float(np.mean([r.dice for r in self.results])),
             "normal_fp_rate": float(np.mean([r.predicted_any for r in empty])) if empty else None,
-            "accuracy": float(np.mean([p == t for p, t in zip(preds, labels)])),
+            "accuracy": float(np.mean([p == t for p, t in zip(preds, labels, strict=True)])),
             "balanced_accuracy": balanced_accuracy(matrix),
             "classes": [CLASS_NAMES[k] for k in present],
             "confusion_matrix": matrix.tolist(),
             "auc_malignant": roc_auc([lab == malignant for lab in labels], probs[:, malignant].tolist()),
             "ece": expected_calibration_error(probs, labels, n_bins=15),
-            "sensitivity": dict(zip((CLASS_NAMES[k] for k in present), scores["sensitivity"])),
-            "specificity": dict(zip((CLASS_NAMES[k] for k in present), scores["specificity"])),
-            "precision": dict(zip((CLASS_NAMES[k] for k in present), scores["precision"])),
-            "f1": dict(zip((CLASS_NAMES[k] for k in present), scores["f1"])),
+            "sensitivity": dict(zip((CLASS_NAMES[k] for k in present), scores["sensitivity"], strict=True)),
+            "specificity": dict(zip((CLASS_NAMES[k] for k in present), scores["specificity"], strict=True)),
+            "precision": dict(zip((CLASS_NAMES[k] for k in present), scores["precision"], strict=True)),
+            "f1": dict(zip((CLASS_NAMES[k] for k in present), scores["f1"], strict=True)),
         }
 
     def reliability(self) -> list[tuple[float, float, int]]:

@@ -30,7 +30,7 @@ def iou_score(pred: np.ndarray, truth: np.ndarray, empty_value: float = 1.0) -> 
 def confusion_matrix(truth: Sequence[int], pred: Sequence[int], n_classes: int) -> np.ndarray:
     """Rows are true classes, columns predicted classes."""
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
-    for t, p in zip(truth, pred):
+    for t, p in zip(truth, pred, strict=True):
         matrix[int(t), int(p)] += 1
     return matrix
 
@@ -65,7 +65,7 @@ def expected_calibration_error(probabilities: np.ndarray, labels: Sequence[int],
     correct = (probs.argmax(axis=1) == y).astype(np.float64)
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     ece = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         in_bin = (confidence > lo) & (confidence <= hi)
         if in_bin.any():
             ece += in_bin.mean() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
@@ -80,7 +80,7 @@ def reliability_bins(probabilities: np.ndarray, labels: Sequence[int], n_bins: i
     correct = (probs.argmax(axis=1) == y).astype(np.float64)
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     out = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         in_bin = (confidence > lo) & (confidence <= hi)
         if in_bin.any():
             out.append((float(confidence[in_bin].mean()), float(correct[in_bin].mean()), int(in_bin.sum())))
@@ -100,7 +100,7 @@ def per_class_scores(matrix: np.ndarray) -> dict[str, list[float]]:
         spec = tn / (tn + fp) if tn + fp else 0.0
         prec = tp / (tp + fp) if tp + fp else 0.0
         f1 = 2 * prec * sens / (prec + sens) if prec + sens else 0.0
-        for key, value in zip(("sensitivity", "specificity", "precision", "f1"), (sens, spec, prec, f1)):
+        for key, value in zip(("sensitivity", "specificity", "precision", "f1"), (sens, spec, prec, f1), strict=True):
             out[key].append(float(value))
     return out
 

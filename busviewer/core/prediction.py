@@ -47,7 +47,7 @@ class Prediction:
 
     @property
     def probability_dict(self) -> dict[str, float]:
-        return {name: float(p) for name, p in zip(CLASS_NAMES, self.probabilities)}
+        return {name: float(p) for name, p in zip(CLASS_NAMES, self.probabilities, strict=True)}
 
     @property
     def uncertainty_score(self) -> float:

@@ -59,7 +59,7 @@ def plot_reliability(bins: Sequence[tuple[float, float, int]], ece: float, path:
     fig, ax = plt.subplots(figsize=(4.5, 4))
     ax.plot([0, 1], [0, 1], "--", color="grey")
     if bins:
-        conf, acc, count = zip(*bins)
+        conf, acc, count = zip(*bins, strict=True)
         ax.scatter(conf, acc, s=[10 + 3 * c for c in count])
         ax.plot(conf, acc)
     ax.set_xlabel("confidence")

@@ -14,8 +14,8 @@ from typing import Any
 import torch
 
 from busviewer.core.constants import DEFAULT_SEED, MIN_FINETUNE_CASES
-from busviewer.core.evaluation import EvaluationAccumulator
 from busviewer.core.errors import UserFacingError
+from busviewer.core.evaluation import EvaluationAccumulator
 from busviewer.core.split import stratified_split
 from busviewer.ml.checkpoint import LoadedModel
 from busviewer.ml.dataset import CaseArrays

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
 from busviewer.core.constants import CLASS_NAMES, DEFAULT_CHANNELS
 from busviewer.ml.blocks import AttentionBlock, ConvBlock, Convolution, UpConv
 
@@ -94,7 +95,7 @@ class AttentionUNetClassifier(nn.Module):
         bottleneck = skips.pop()
         class_logits = self._classify(bottleneck)
         feats = bottleneck
-        for decoder, skip in zip(self.decoders, reversed(skips)):
+        for decoder, skip in zip(self.decoders, reversed(skips), strict=True):
             feats = decoder(feats, skip)
         mask_logits: torch.Tensor = self.mask_head(feats)
         return mask_logits, class_logits

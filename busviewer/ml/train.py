@@ -102,7 +102,7 @@ def validate(network: torch.nn.Module, data: CaseArrays, device: torch.device, b
         mask_logits, class_logits = network(images.to(device))
         pred = (torch.sigmoid(mask_logits).cpu() > MASK_THRESHOLD)
         truth = masks > 0.5
-        for p, t in zip(pred, truth):
+        for p, t in zip(pred, truth, strict=True):
             if t.any():
                 inter = float((p & t).sum())
                 total = float(p.sum() + t.sum())

@@ -10,7 +10,6 @@ torch and ``busviewer.ml`` are imported inside the job only, so importing this m
 from __future__ import annotations
 
 import gc
-
 import logging
 import threading
 import time
