@@ -34,3 +34,29 @@ def test_lesion_outline_is_withheld_when_the_scan_is_called_normal(
     assert bool(prediction.mask.any()) is not withheld
     assert (prediction.withheld_lesion_pixels > 0) is withheld
     assert prediction.lesion_probability.max() > 0.9   # the evidence stays available to the reader
+
+
+@pytest.mark.gpu
+def test_cuda_prediction_matches_cpu(tiny_weights: Path) -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA GPU on this machine")
+    image = (np.random.default_rng(1).random((64, 80)) * 255).astype(np.uint8)
+    cpu = Predictor(tiny_weights, device="cpu").predict(image)
+    gpu = Predictor(tiny_weights, device="cuda").predict(image)
+    assert gpu.device == "cuda"
+    assert np.allclose(cpu.probabilities, gpu.probabilities, atol=1e-3)
+
+
+def test_device_choice_falls_back_to_cpu_and_refuses_missing_cuda() -> None:
+    import torch
+
+    from busviewer.core.errors import UserFacingError
+    from busviewer.ml.device import pick_device
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert pick_device("auto").type in ("cpu", "mps")
+    with pytest.raises(UserFacingError, match="CUDA"):
+        pick_device("cuda")
