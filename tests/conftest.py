@@ -32,3 +32,20 @@ def shared_busi_dir() -> Path:
     if not folder.is_dir():
         pytest.skip(f"shared BUSI data not present at {folder}")
     return folder
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Let Qt's pooled workers finish before the interpreter tears down: a worker still running
+    Python while PySide6 unloads can crash the process after every test has passed."""
+    import sys
+
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QThreadPool
+        from PySide6.QtWidgets import QApplication
+
+        QThreadPool.globalInstance().waitForDone(10_000)
+        app = QApplication.instance()
+        if app is not None:
+            for widget in app.topLevelWidgets():
+                widget.close()
+            app.processEvents()
