@@ -67,11 +67,27 @@ def read_source_header(source_dicom_path: Path) -> Dataset:
             # decode them all here, inside the quiet zone.
             for _ in dataset.iterall():
                 pass
+            _fill_missing_type2(dataset)
             return dataset
     except FileNotFoundError as exc:
         raise ExportError(f"The source file {path.name} is missing, so nothing can reference it.") from exc
     except (InvalidDicomError, OSError, ValueError) as exc:
         raise ExportError(f"{path.name} is not a readable DICOM file, so no DICOM object can reference it.") from exc
+
+
+#: Patient and study attributes DICOM requires to be present (possibly empty) in every derived object;
+#: real scanners omit some of them, and highdicom copies them from the source.
+_TYPE2_FROM_SOURCE = (
+    "PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
+    "ReferringPhysicianName", "StudyID", "AccessionNumber",
+)
+
+
+def _fill_missing_type2(dataset: Dataset) -> None:
+    """Give absent type-2 attributes an empty value, as the standard allows, so derivation never fails."""
+    for keyword in _TYPE2_FROM_SOURCE:
+        if keyword not in dataset:
+            setattr(dataset, keyword, "")
 
 
 def algorithm_type(edited: bool, model_id: str | None) -> hd.seg.SegmentAlgorithmTypeValues:
