@@ -27,6 +27,8 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     train.add_argument("--init", type=Path, default=None, help="start from these weights (a warm restart) instead of random")
     train.add_argument("--warmup-epochs", type=int, default=2)
+    train.add_argument("--ema", type=float, default=None, metavar="DECAY",
+                       help="validate and keep an exponential moving average of the weights, e.g. 0.998 per step")
     train.set_defaults(handler=train_cmd.run)
 
     evaluate = sub.add_parser("evaluate", help="score weights on a BUSI-layout folder at source resolution")

@@ -90,3 +90,25 @@ def test_train_warm_restart_starts_from_given_weights(busi_folder: Path, tiny_we
     assert main(["train", str(busi_folder), "--out", str(out), "--epochs", "1", "--channels", "4,8,16",
                  "--init", str(tiny_weights), "--warmup-epochs", "0"]) == 0
     assert read_metadata(out)["initialised_from"] == load_weights(tiny_weights).model_id
+
+
+def test_train_with_ema_keeps_the_average_and_resumes_it(busi_folder: Path, tmp_path: Path) -> None:
+    import torch
+
+    from busviewer.ml.checkpoint import load_weights
+
+    out = tmp_path / "ema.safetensors"
+    args = ["train", str(busi_folder), "--out", str(out), "--channels", "4,8,16", "--ema", "0.9"]
+    assert main([*args, "--epochs", "1"]) == 0
+    resume = torch.load(out.with_name(out.name + ".resume.pt"), weights_only=True)
+    assert "ema" in resume
+    averaged = {k.removeprefix("module."): v for k, v in resume["ema"].items() if k.startswith("module.")}
+    written = load_weights(out).network.state_dict()
+    last_step = resume["model"]
+    name = "model.0.conv.0.conv.weight" if "model.0.conv.0.conv.weight" in written else next(iter(written))
+    # The file holds the moving average, which differs from the last optimiser step.
+    assert torch.allclose(written[name], averaged[name])
+    assert not torch.allclose(written[name], last_step[name])
+    assert main([*args, "--epochs", "2"]) == 0
+    rows = (tmp_path / "ema.history.csv").read_text().strip().splitlines()
+    assert [r.split(",")[0] for r in rows[1:]] == ["1", "2"]
