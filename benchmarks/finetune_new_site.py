@@ -46,12 +46,12 @@ def main() -> int:
 
     from busviewer.core.constants import DEFAULT_SEED, VALIDATION_FRACTION
     from busviewer.core.split import stratified_split
+    from busviewer.core.training_case import LabelledCase
     from busviewer.io.busi import list_busi_cases, load_busi_case
     from busviewer.ml.checkpoint import default_weights_path, load_weights
     from busviewer.ml.device import use_all_cores
     from busviewer.ml.finetune import FineTuneConfig, fine_tune, score_cases, summarise
     from busviewer.ml.inference import Predictor
-    from busviewer.ml.training_run import LabelledCase
 
     use_all_cores()
     cases = list_busi_cases(BUSI)

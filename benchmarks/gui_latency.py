@@ -314,6 +314,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             registry = ModelRegistry(weights, root=Path(tmp) / "models")
             ctx.notes["finetune_controller"] = install_finetune(window, registry=registry, case_source=lambda: records)
             app.processEvents()
+        from busviewer.gui.gc_policy import freeze_startup_objects
+
+        freeze_startup_objects()  # as the app does once its add-ons are installed
         heartbeat.start()
         phases: dict[str, dict[str, float | int]] = {}
         for name, phase in PHASES:

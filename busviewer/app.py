@@ -20,6 +20,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from busviewer.gui import theme
+from busviewer.gui.gc_policy import freeze_startup_objects
 from busviewer.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def run_app(argv: list[str]) -> int:
             probe.report("first_paint")
         _install_addons(window)
         window.restore_layout()
+        freeze_startup_objects()
         if paths:
             window.open_paths(paths)
         else:

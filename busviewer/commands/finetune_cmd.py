@@ -10,12 +10,12 @@ from busviewer.core.errors import UserFacingError
 
 
 def run(args: argparse.Namespace) -> int:
+    from busviewer.core.training_case import LabelledCase
     from busviewer.io.busi import list_busi_cases, load_busi_case
     from busviewer.ml.checkpoint import default_weights_path, load_weights, save_weights
     from busviewer.ml.device import use_all_cores
     from busviewer.ml.finetune import FineTuneConfig, PhaseRecord, fine_tune, summarise
     from busviewer.ml.train import EpochRecord
-    from busviewer.ml.training_run import LabelledCase
 
     use_all_cores()
     if not args.out.parent.is_dir():

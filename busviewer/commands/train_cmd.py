@@ -17,11 +17,12 @@ from busviewer.core.errors import UserFacingError
 
 
 def run(args: argparse.Namespace) -> int:
+    from busviewer.core.training_case import LabelledCase
     from busviewer.io.busi import list_busi_cases, load_busi_case
     from busviewer.io.plots import plot_training_history
     from busviewer.ml.device import use_all_cores
     from busviewer.ml.train import EpochRecord, StepRecord, TrainConfig
-    from busviewer.ml.training_run import LabelledCase, train_from_cases
+    from busviewer.ml.training_run import train_from_cases
 
     use_all_cores()
     if not args.out.parent.is_dir():

@@ -17,11 +17,11 @@ from busviewer.core.constants import DEFAULT_SEED, MIN_FINETUNE_CASES
 from busviewer.core.errors import UserFacingError
 from busviewer.core.evaluation import EvaluationAccumulator
 from busviewer.core.split import stratified_split
+from busviewer.core.training_case import LabelledCase
 from busviewer.ml.checkpoint import LoadedModel
 from busviewer.ml.dataset import CaseArrays
 from busviewer.ml.inference import Predictor
 from busviewer.ml.train import EpochRecord, StepRecord, TrainConfig, fit
-from busviewer.ml.training_run import LabelledCase
 
 MIN_CASES = MIN_FINETUNE_CASES
 

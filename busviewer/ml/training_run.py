@@ -8,12 +8,12 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.distributed as dist
 
 from busviewer.core.constants import DEFAULT_CHANNELS, VALIDATION_FRACTION
 from busviewer.core.split import stratified_split
+from busviewer.core.training_case import LabelledCase
 from busviewer.ml.checkpoint import load_weights, save_weights
 from busviewer.ml.dataset import CaseArrays
 from busviewer.ml.device import pick_device
@@ -41,16 +41,6 @@ def init_distributed_if_launched() -> bool:
     if backend == "nccl":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     return True
-
-
-@dataclass(frozen=True)
-class LabelledCase:
-    """One training case as arrays: uint8 grey image and bool mask at source size, class index, id."""
-
-    image: np.ndarray
-    mask: np.ndarray
-    label: int
-    case_id: str
 
 
 def train_from_cases(

@@ -10,11 +10,11 @@ import pytest
 import torch
 
 from busviewer.core.errors import UserFacingError
+from busviewer.core.training_case import LabelledCase
 from busviewer.ml.checkpoint import load_weights, save_weights
 from busviewer.ml.finetune import MIN_CASES, FineTuneConfig, FineTuneResult, PhaseRecord, fine_tune
 from busviewer.ml.network import build_network
 from busviewer.ml.train import EpochRecord, StepRecord
-from busviewer.ml.training_run import LabelledCase
 
 TINY_CHANNELS = (4, 8, 16)
 SIDE = 64

@@ -21,7 +21,7 @@ from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import UserFacingError
 
 if TYPE_CHECKING:
-    from busviewer.ml.training_run import LabelledCase
+    from busviewer.core.training_case import LabelledCase
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def collect_cases_with_report(
     load_frame
         Reads a grey frame; defaults to ``load_scan(path).grey_frame(index)``.
     """
-    from busviewer.ml.training_run import LabelledCase
+    from busviewer.core.training_case import LabelledCase
 
     load_frame = load_frame or load_grey_frame
     collection = CaseCollection()

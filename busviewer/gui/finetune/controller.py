@@ -13,9 +13,10 @@ from PySide6.QtGui import QAction
 from busviewer.core.case import CaseRecord
 from busviewer.core.errors import UserFacingError
 from busviewer.gui.finetune.cases import FrameLoader, count_usable, describe_skipped
+from busviewer.gui.finetune.job import FineTuneOutcome
 from busviewer.gui.finetune.models_dialog import ModelsDialog
 from busviewer.gui.finetune.panel import FineTunePanel
-from busviewer.gui.finetune.worker import FineTuneOutcome, FineTuneWorker
+from busviewer.gui.finetune.worker import FineTuneWorker
 from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion
 
 log = logging.getLogger(__name__)

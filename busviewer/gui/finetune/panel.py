@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from busviewer.gui.finetune.worker import PHASE_MESSAGES, FineTuneOutcome, JobEpoch
+from busviewer.gui.finetune.job import PHASE_MESSAGES, FineTuneOutcome, JobEpoch
 
 LOSS_COLOUR = "#e0a040"
 DICE_COLOUR = "#40b0e0"

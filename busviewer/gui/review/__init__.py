@@ -1,7 +1,7 @@
 """Review workspace: AI proposal, class panel, Grad-CAM, uncertainty, mask editing and measurements.
 
-``busviewer.app`` calls :func:`install_review` once the window is on screen; nothing here imports torch
-at module level, so installing is quick and the network loads later on a worker thread.
+``busviewer.app`` calls :func:`install_review` once the window is on screen; nothing here imports torch,
+so installing is quick: the network loads and runs in the compute process (``busviewer.gui.compute``).
 """
 
 from __future__ import annotations

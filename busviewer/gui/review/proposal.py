@@ -18,7 +18,7 @@ from busviewer.core.mask import MaskLayer
 from busviewer.core.scan import UltrasoundScan
 from busviewer.gui.canvas import ScanCanvas
 from busviewer.gui.review.jobs import Generation, JobRunner
-from busviewer.gui.review.model_jobs import LazyModel, ProposalResult, explain_frame, predict_frame
+from busviewer.gui.review.model_jobs import ProposalResult, RemoteModel, explain_frame, predict_frame
 from busviewer.gui.review.overlays import HeatOverlay
 from busviewer.gui.review.state import FrameState, HeatMap, ReviewState
 
@@ -80,8 +80,8 @@ class ProposalController(QObject):
     def set_weights(self, weights: Path, announce: bool = True) -> None:
         """Use ``weights`` from now on; each kind of job gets a fresh network copy on its next run."""
         self.weights = Path(weights)
-        self.predictor = LazyModel("predictor", self.weights, self.device)
-        self.explainer = LazyModel("gradcam", self.weights, self.device)
+        self.predictor = RemoteModel("predictor", self.weights, self.device)
+        self.explainer = RemoteModel("gradcam", self.weights, self.device)
         self._set_model_status("model: not loaded yet" if self.weights.is_file() else f"model: {NO_WEIGHTS}")
         if announce:
             self.run(force=True)

@@ -1,4 +1,5 @@
-"""The workspace export on a background thread, with progress, cancel, and Grad-CAM from a network copy of its own."""
+"""The workspace export on a background thread, with progress, cancel, and Grad-CAM from a network copy
+of its own in the compute process."""
 
 from __future__ import annotations
 
@@ -29,17 +30,17 @@ class ExportRequest:
 
 
 def lazy_gradcam(weights: Path, device: str = "auto") -> GradCamFunction:
-    """Grad-CAM over ``weights`` on a private network, loaded by the first call (on the export thread).
+    """Grad-CAM over ``weights`` in the compute process, on an export lane of its own.
 
-    The review's own explainer is not shared: its hooks and backward passes must not interleave with an
-    export running at the same time (one network copy per kind of job).
+    The review's explainer is not shared: its hooks and backward passes must not interleave with an
+    export running at the same time, and a long export must not delay the Grad-CAM on screen.
     """
-    from busviewer.gui.review.model_jobs import LazyModel
+    from busviewer.gui.review.model_jobs import RemoteModel
 
-    model = LazyModel("gradcam", weights, device)
+    model = RemoteModel("gradcam", weights, device, lane="export-gradcam")
 
     def explain(grey: np.ndarray, target: str) -> np.ndarray:
-        return np.asarray(model.get().explain(grey, target))
+        return np.asarray(model.call("explain", grey, target))
 
     return explain
 

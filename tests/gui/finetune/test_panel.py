@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 from busviewer.core.case import CaseRecord
 from busviewer.gui.finetune import install_finetune
 from busviewer.gui.finetune.controller import FineTuneController
+from busviewer.gui.finetune.job import FineTuneOutcome
 from busviewer.gui.finetune.panel import FineTunePanel, format_eta
-from busviewer.gui.finetune.worker import FineTuneOutcome
 from busviewer.gui.main_window import MainWindow
 from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion, now_iso
 from tests.gui.finetune.conftest import ImageShelf, ReviewStandIn

@@ -11,7 +11,8 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from busviewer.core.case import CaseRecord
-from busviewer.gui.finetune.worker import FineTuneOutcome, FineTuneWorker, JobEpoch, JobStep, ProgressEstimator
+from busviewer.gui.finetune.job import FineTuneOutcome, JobEpoch, JobStep, ProgressEstimator
+from busviewer.gui.finetune.worker import FineTuneWorker
 from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion, now_iso
 from tests.gui.finetune.conftest import ImageShelf
 
@@ -143,7 +144,7 @@ KILLED_JOB = """
 import sys, torch
 from pathlib import Path
 torch.set_num_threads(1)
-from busviewer.gui.finetune.worker import JobStep, finetune_job
+from busviewer.gui.finetune.job import JobStep, finetune_job
 from busviewer.io.model_registry import ModelRegistry
 from busviewer.ml.finetune import FineTuneConfig
 from tests.gui.finetune.conftest import ImageShelf, reviewed_record

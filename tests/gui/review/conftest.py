@@ -19,20 +19,6 @@ from busviewer.gui.review import install_review
 from busviewer.gui.review.controller import ReviewController
 
 
-@pytest.fixture(scope="session")
-def tiny_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An untrained network with a few channels: fast on CPU, same file format as the real model."""
-    import torch
-
-    from busviewer.ml.checkpoint import save_weights
-    from busviewer.ml.network import build_network
-
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("weights") / "tiny.safetensors"
-    save_weights(build_network(channels=(4, 8, 16)), path)
-    return path
-
-
 def make_review_window(qtbot: QtBot, weights: Path) -> tuple[MainWindow, ReviewController]:
     window = MainWindow()
     qtbot.addWidget(window)

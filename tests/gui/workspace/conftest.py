@@ -18,20 +18,6 @@ from busviewer.gui.workspace.controller import WorkspaceController
 SCAN_SHAPE = (64, 80)
 
 
-@pytest.fixture(scope="session")
-def tiny_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An untrained network with a few channels: fast on CPU, same file format as the real model."""
-    import torch
-
-    from busviewer.ml.checkpoint import save_weights
-    from busviewer.ml.network import build_network
-
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("weights") / "tiny.safetensors"
-    save_weights(build_network(channels=(4, 8, 16)), path)
-    return path
-
-
 def write_scan_png(path: Path, seed: int = 0, shape: tuple[int, int] = SCAN_SHAPE) -> Path:
     """A speckled grey image with a dark round 'lesion', like a small BUSI image."""
     rng = np.random.default_rng(seed)

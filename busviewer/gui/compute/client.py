@@ -1,0 +1,208 @@
+"""The GUI side of the compute process: start it on first use, send requests, route replies to the waiters.
+
+Worker threads call :meth:`ComputeProcess.call` (or iterate :meth:`ComputeProcess.stream`) and block
+until the child answers; the GUI thread never does. Blocking on a pipe releases the GIL, so a waiting
+worker costs the window nothing. When the child dies (killed, out of memory), every waiting request gets
+one sentence, and the next request starts a fresh child.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import logging
+import multiprocessing
+import queue
+import threading
+from collections.abc import Callable, Generator
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from busviewer.core.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+#: How often a stream checks whether its consumer wants it stopped.
+STOP_POLL_SECONDS = 0.2
+
+
+class ComputeProcessError(UserFacingError):
+    """The compute process stopped, or could not start."""
+
+
+PROCESS_DIED = "The AI engine stopped unexpectedly; it restarts with the next request (details are in the log file)."
+
+
+def _never() -> bool:
+    return False
+
+
+class ComputeProcess:
+    """A child process (started with ``spawn``) that runs tasks from ``busviewer.gui.compute.tasks``.
+
+    Requests name a *lane*: each lane is a thread in the child with its own network copies, so a
+    Grad-CAM never waits behind (or shares hooks with) an inference, and a fine-tune runs beside both.
+
+    Parameters
+    ----------
+    log_path
+        File the child appends its log records to (the app's log file); None: the child logs warnings
+        to stderr only.
+    """
+
+    def __init__(self, log_path: Path | None = None) -> None:
+        self._log_path = log_path
+        self._start_lock = threading.Lock()
+        self._send_lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._waiting: dict[int, queue.Queue[tuple[str, Any]]] = {}
+        self._waiting_lock = threading.Lock()
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs."""
+        process = self._process
+        return process.pid if process is not None and process.is_alive() else None
+
+    def start(self) -> None:
+        """Start the child now (it imports torch at once), so the first request finds it warm."""
+        self._connection()
+
+    def _connection(self) -> Connection:
+        with self._start_lock:
+            if self._conn is not None and self._process is not None and self._process.is_alive():
+                return self._conn
+            from busviewer.gui.compute.server import serve
+
+            context = multiprocessing.get_context("spawn")
+            parent_end, child_end = context.Pipe(duplex=True)
+            process = context.Process(
+                target=serve, args=(child_end, str(self._log_path) if self._log_path else None),
+                name="busviewer-compute", daemon=True,
+            )
+            try:
+                process.start()
+            except OSError as exc:
+                raise ComputeProcessError(f"The AI engine could not start ({exc.strerror or exc}).") from exc
+            child_end.close()
+            self._process, self._conn = process, parent_end
+            threading.Thread(target=self._read_replies, args=(parent_end,), name="compute-replies", daemon=True).start()
+            log.info("compute process %s started", process.pid)
+            return parent_end
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        conn = self._connection()
+        try:
+            with self._send_lock:
+                conn.send(message)
+        except (OSError, ValueError) as exc:
+            raise ComputeProcessError(PROCESS_DIED) from exc
+
+    def _read_replies(self, conn: Connection) -> None:
+        """Route every reply to its waiting request; when the pipe ends, fail whatever still waits."""
+        while True:
+            try:
+                kind, request_id, payload = conn.recv()
+            except (EOFError, OSError):
+                break
+            except Exception:  # noqa: BLE001 - an unreadable reply must not kill the router
+                log.error("unreadable reply from the compute process", exc_info=True)
+                continue
+            with self._waiting_lock:
+                waiter = self._waiting.get(request_id)
+            if waiter is not None:
+                waiter.put((kind, payload))
+        with self._start_lock:
+            if self._conn is conn:
+                self._conn = None
+        with self._waiting_lock:
+            orphans = list(self._waiting.values())
+        for waiter in orphans:
+            waiter.put(("died", None))
+        conn.close()
+
+    def stream(
+        self, lane: str, task: str, *args: Any, should_stop: Callable[[], bool] = _never
+    ) -> Generator[Any, None, Any]:
+        """Run a generator task in the child: yield what it yields, return what it returns.
+
+        ``should_stop`` is polled while waiting; once it says True the child's task is asked to stop (it
+        sees that through its own ``should_stop``) and the stream ends when the task does.
+        """
+        request_id = next(self._ids)
+        replies: queue.Queue[tuple[str, Any]] = queue.Queue()
+        with self._waiting_lock:
+            self._waiting[request_id] = replies
+        try:
+            self._send(("run", request_id, lane, task, args))
+            cancelled = False
+            while True:
+                try:
+                    kind, payload = replies.get(timeout=STOP_POLL_SECONDS)
+                except queue.Empty:
+                    if not cancelled and should_stop():
+                        cancelled = True
+                        self._send(("cancel", request_id, None, None, None))
+                    continue
+                if kind == "record":
+                    yield payload
+                elif kind == "done":
+                    return payload
+                elif kind == "error":
+                    raise payload
+                else:
+                    raise ComputeProcessError(PROCESS_DIED)
+        finally:
+            with self._waiting_lock:
+                self._waiting.pop(request_id, None)
+
+    def call(self, lane: str, task: str, *args: Any) -> Any:
+        """Run ``task(*args)`` on ``lane`` in the child and return its result (or raise its error)."""
+        runner = self.stream(lane, task, *args)
+        while True:
+            try:
+                next(runner)
+            except StopIteration as stop:
+                return stop.value
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Ask the child to finish and wait for it; kill it when it does not."""
+        with self._start_lock:
+            process, conn = self._process, self._conn
+            self._process = self._conn = None
+        if process is None:
+            return
+        if conn is not None:
+            try:
+                with self._send_lock:
+                    conn.send(("quit", 0, None, None, None))
+            except (OSError, ValueError):
+                pass
+        process.join(timeout_s)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout_s)
+
+
+_shared: ComputeProcess | None = None
+_shared_lock = threading.Lock()
+
+
+def _app_log_path() -> Path | None:
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            return Path(handler.baseFilename)
+    return None
+
+
+def compute_process() -> ComputeProcess:
+    """The one compute process of this GUI process (created on first use, closed at exit)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = ComputeProcess(_app_log_path())
+            atexit.register(_shared.close)
+        return _shared

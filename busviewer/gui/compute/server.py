@@ -1,0 +1,149 @@
+"""The compute process's request loop: one thread per lane runs the tasks sent by the GUI process.
+
+Runs only in the child. Each reply is ``(kind, request_id, payload)`` with kind ``record`` (a value a
+generator task yielded), ``done`` (the return value) or ``error`` (the exception). The loop ends when the
+GUI process says ``quit`` or its end of the pipe closes, so a child never outlives its window.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import queue
+import sys
+import threading
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from busviewer.core.errors import UserFacingError
+
+log = logging.getLogger("busviewer.compute")
+
+
+@dataclass
+class Request:
+    """One task to run: its id, name and arguments, and the flag a cancel sets."""
+
+    request_id: int
+    task: str
+    args: tuple[Any, ...]
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+
+class LaneContext:
+    """What a task gets besides its arguments: the lane's cached models and its request's stop flag."""
+
+    def __init__(self, models: dict[str, Any], request: Request) -> None:
+        self.models = models
+        self.should_stop: Callable[[], bool] = request.cancelled.is_set
+
+
+class Lane:
+    """A thread that runs its requests in order and keeps network copies between them."""
+
+    def __init__(self, name: str, reply: Callable[[str, int, Any], None]) -> None:
+        self.name = name
+        self._reply = reply
+        self._models: dict[str, Any] = {}
+        self._requests: queue.Queue[Request | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name=f"lane-{name}", daemon=True)
+        self._thread.start()
+
+    def submit(self, request: Request) -> None:
+        self._requests.put(request)
+
+    def _run(self) -> None:
+        from busviewer.gui.compute.tasks import TASKS
+
+        while (request := self._requests.get()) is not None:
+            try:
+                outcome = TASKS[request.task](LaneContext(self._models, request), *request.args)
+                if isinstance(outcome, Generator):
+                    outcome = self._drain(request, outcome)
+            except Exception as exc:  # noqa: BLE001 - every failure goes back to the waiting thread
+                if not isinstance(exc, UserFacingError):
+                    log.error("compute task %s failed", request.task, exc_info=True)
+                self._reply("error", request.request_id, _sendable(exc))
+            else:
+                self._reply("done", request.request_id, outcome)
+
+    def _drain(self, request: Request, generator: Generator[Any, None, Any]) -> Any:
+        while True:
+            try:
+                record = next(generator)
+            except StopIteration as stop:
+                return stop.value
+            self._reply("record", request.request_id, record)
+
+
+def _sendable(exc: BaseException) -> BaseException:
+    """The exception itself when it survives pickling, else a RuntimeError carrying its text."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - any pickling failure means: send a plain copy
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+def _setup_logging(log_path: str | None) -> None:
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s [compute]: %(message)s")
+    if log_path:
+        try:
+            handler: logging.Handler = logging.FileHandler(log_path, encoding="utf-8")
+            handler.setFormatter(formatter)
+            root.addHandler(handler)
+        except OSError:
+            pass
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING)
+    console.setFormatter(formatter)
+    root.addHandler(console)
+
+
+def serve(conn: Connection, log_path: str | None) -> None:
+    """Answer requests from ``conn`` until told to quit or the GUI process goes away."""
+    _setup_logging(log_path)
+    send_lock = threading.Lock()
+
+    def reply(kind: str, request_id: int, payload: Any) -> None:
+        try:
+            with send_lock:
+                conn.send((kind, request_id, payload))
+        except (OSError, ValueError):
+            log.info("the GUI process is gone; reply %s dropped", request_id)
+        except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be pickled
+            log.error("reply %s could not be sent", request_id, exc_info=True)
+            with send_lock:
+                conn.send(("error", request_id, RuntimeError(f"the result could not be sent back ({type(exc).__name__})")))
+
+    from busviewer.gui.compute.tasks import warm_up
+
+    # torch loads while the first request is still on its way.
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    lanes: dict[str, Lane] = {}
+    requests: dict[int, Request] = {}
+    while True:
+        try:
+            kind, request_id, lane, task, args = conn.recv()
+        except (EOFError, OSError):
+            break
+        if kind == "quit":
+            break
+        if kind == "cancel":
+            if (request := requests.get(request_id)) is not None:
+                request.cancelled.set()
+            continue
+        request = Request(request_id, task, tuple(args))
+        requests[request_id] = request
+        if len(requests) > 1000:
+            # Old entries only serve late cancels; keep the newest.
+            for old in sorted(requests)[:500]:
+                requests.pop(old, None)
+        if lane not in lanes:
+            lanes[lane] = Lane(lane, reply)
+        lanes[lane].submit(request)
+    log.info("compute process finished")

@@ -1,0 +1,121 @@
+"""The compute process: the GUI process never loads torch, errors come back as themselves, a dead child
+is reported in one sentence and replaced on the next request."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from busviewer.core.errors import WeightsError
+from busviewer.gui.compute.client import ComputeProcess, ComputeProcessError
+from busviewer.gui.review.model_jobs import ProposalResult
+
+GREY = np.random.default_rng(0).integers(0, 255, size=(80, 100), dtype=np.uint8)
+
+
+@pytest.fixture
+def compute() -> Iterator[ComputeProcess]:
+    process = ComputeProcess()
+    yield process
+    process.close()
+
+
+def test_the_app_shows_a_proposal_without_importing_torch(tiny_weights: Path, tmp_path: Path) -> None:
+    script = textwrap.dedent(f"""
+        import os, sys
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        os.environ["BUSVIEWER_HOME"] = {str(tmp_path)!r}
+        import numpy as np
+        from PySide6.QtWidgets import QApplication
+        from busviewer.core.scan import UltrasoundScan
+        from busviewer.gui.main_window import MainWindow
+        from busviewer.gui.review import install_review
+        from busviewer.gui.compute.client import compute_process
+        from pathlib import Path
+
+        app = QApplication([])
+        window = MainWindow()
+        review = install_review(window, weights=Path({str(tiny_weights)!r}), device="cpu")
+        window.review = review
+        window.show()
+        frames = np.random.default_rng(1).integers(0, 255, size=(1, 90, 120), dtype=np.uint8)
+        window.session.set_scan(UltrasoundScan(frames=frames, source_path=Path("/nonexistent/a.png")))
+        review.wait_idle(120_000)
+        app.processEvents()
+        frame = review.proposal.current_frame
+        assert frame.prediction is not None, review.proposal.last_error
+        child = compute_process().call("predictor", "describe")
+        print("torch in gui process:", "torch" in sys.modules)
+        print("torch in compute process:", child["torch_loaded"], child["pid"] != os.getpid())
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "torch in gui process: False" in result.stdout
+    assert "torch in compute process: True True" in result.stdout
+
+
+def test_results_and_errors_come_back_as_themselves(compute: ComputeProcess, tiny_weights: Path, tmp_path: Path) -> None:
+    result = compute.call("predictor", "predict_frame", str(tiny_weights), "cpu", GREY, 0)
+    assert isinstance(result, ProposalResult)
+    assert result.prediction.mask.shape == GREY.shape
+    with pytest.raises(WeightsError):
+        compute.call("predictor", "predict_frame", str(tmp_path / "missing.safetensors"), "cpu", GREY, 0)
+
+
+def test_a_killed_child_fails_the_waiting_request_and_is_replaced(compute: ComputeProcess, tiny_weights: Path) -> None:
+    first_pid = compute.call("predictor", "describe")["pid"]
+    failure: list[BaseException] = []
+
+    def wait_for_a_long_job() -> None:
+        try:
+            # A fine-tune with no cases would fail at once; a generator that never ends is what we want,
+            # so use many inferences in a row on the same lane and kill the child meanwhile.
+            for _ in range(10_000):
+                compute.call("predictor", "predict_frame", str(tiny_weights), "cpu", GREY, 0)
+        except ComputeProcessError as exc:
+            failure.append(exc)
+
+    waiter = threading.Thread(target=wait_for_a_long_job)
+    waiter.start()
+    time.sleep(1.0)
+    os.kill(first_pid, signal.SIGKILL)
+    waiter.join(60)
+    assert not waiter.is_alive()
+    assert failure and "stopped unexpectedly" in str(failure[0])
+    second_pid = compute.call("predictor", "describe")["pid"]
+    assert second_pid != first_pid
+
+
+def test_the_child_leaves_when_its_gui_process_dies(tiny_weights: Path) -> None:
+    script = textwrap.dedent("""
+        from busviewer.gui.compute.client import ComputeProcess
+        process = ComputeProcess()
+        print(process.call("predictor", "describe")["pid"], flush=True)
+        import os, signal
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    child_pid = int(result.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _alive(child_pid):
+        time.sleep(0.2)
+    assert not _alive(child_pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "zombie" in status.read_text())
