@@ -129,8 +129,9 @@ class ComputeProcess:
     ) -> Generator[Any, None, Any]:
         """Run a generator task in the child: yield what it yields, return what it returns.
 
-        ``should_stop`` is polled while waiting; once it says True the child's task is asked to stop (it
-        sees that through its own ``should_stop``) and the stream ends when the task does.
+        ``should_stop`` is polled before every wait; once it says True the child's task is asked to stop
+        (it sees that through its own ``should_stop``), further records are dropped, and the stream ends
+        when the task does.
         """
         request_id = next(self._ids)
         replies: queue.Queue[tuple[str, Any]] = queue.Queue()
@@ -140,15 +141,17 @@ class ComputeProcess:
             self._send(("run", request_id, lane, task, args))
             cancelled = False
             while True:
+                # Checked before every wait, not only when replies pause: a fast task never pauses.
+                if not cancelled and should_stop():
+                    cancelled = True
+                    self._send(("cancel", request_id, None, None, None))
                 try:
                     kind, payload = replies.get(timeout=STOP_POLL_SECONDS)
                 except queue.Empty:
-                    if not cancelled and should_stop():
-                        cancelled = True
-                        self._send(("cancel", request_id, None, None, None))
                     continue
                 if kind == "record":
-                    yield payload
+                    if not cancelled:  # progress after a cancel is no longer wanted
+                        yield payload
                 elif kind == "done":
                     return payload
                 elif kind == "error":

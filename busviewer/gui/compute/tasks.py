@@ -103,7 +103,18 @@ def describe(context: Any) -> dict[str, Any]:
     return {"pid": os.getpid(), "torch_loaded": "torch" in sys.modules}
 
 
+def count(context: Any, limit: int) -> Generator[int, None, int]:
+    """Yield 0, 1, 2, ... as fast as possible until ``limit`` or a cancel; return how far it got (tests the
+    cancel path of streams, which a real fine-tune takes too long to exercise)."""
+    n = 0
+    while n < limit and not context.should_stop():
+        yield n
+        n += 1
+    return n
+
+
 TASKS: dict[str, Callable[..., Any]] = {
+    "count": count,
     "predict_frame": predict_frame,
     "explain_for_display": explain_for_display,
     "explain": explain,

@@ -119,3 +119,17 @@ def _alive(pid: int) -> bool:
         return False
     status = Path(f"/proc/{pid}/status")
     return not (status.exists() and "zombie" in status.read_text())
+
+
+def test_a_stream_is_cancelled_even_while_records_keep_coming(compute: ComputeProcess) -> None:
+    # "count" yields without pausing until its should_stop says so; the cancel must still get through.
+    seen: list[int] = []
+    runner = compute.stream("counter", "count", 1_000_000, should_stop=lambda: len(seen) >= 3)
+    while True:
+        try:
+            seen.append(next(runner))
+        except StopIteration as stop:
+            stopped_at = stop.value
+            break
+    assert len(seen) == 3
+    assert stopped_at < 1_000_000
