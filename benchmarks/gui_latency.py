@@ -289,6 +289,9 @@ def _summary(values: list[float]) -> dict[str, float | int]:
 def run(args: argparse.Namespace) -> dict[str, object]:
     pg.setConfigOptions(imageAxisOrder="row-major")
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    from busviewer.gui.gc_policy import collect_on_gui_thread
+
+    collect_on_gui_thread()  # as the app does from the start
     from busviewer.gui import theme
     from busviewer.gui.main_window import MainWindow
     from busviewer.gui.review import install_review

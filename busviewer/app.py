@@ -20,7 +20,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from busviewer.gui import theme
-from busviewer.gui.gc_policy import freeze_startup_objects
+from busviewer.gui.gc_policy import collect_on_gui_thread, freeze_startup_objects
 from busviewer.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ def run_app(argv: list[str]) -> int:
     pg.setConfigOptions(imageAxisOrder="row-major")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    collect_on_gui_thread()  # before any worker thread exists
     app.setApplicationName("busviewer")
     app.setOrganizationName("busviewer")
     theme.apply_theme(app)

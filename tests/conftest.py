@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,17 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 def _private_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Model versions, logs and settings of a test never touch the real user's folder."""
     monkeypatch.setenv("BUSVIEWER_HOME", str(tmp_path_factory.mktemp("busviewer_home")))
+
+
+@pytest.fixture(autouse=True)
+def _garbage_collected_on_the_main_thread() -> Iterator[None]:
+    """Once a GUI test has moved collection to the GUI thread (as the app does), tests that never spin
+    the event loop still get their garbage collected, here on the main thread."""
+    yield
+    if not gc.isenabled():
+        from busviewer.gui.gc_policy import collect_due
+
+        collect_due()
 
 
 @pytest.fixture

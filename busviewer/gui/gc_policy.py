@@ -1,9 +1,16 @@
-"""Keep full garbage collections short enough that they never freeze the window.
+"""Garbage collection in the GUI process: only on the GUI thread, and never long enough to freeze the window.
+
+Python's cyclic collector runs in whichever thread happens to cross an allocation threshold. When that is
+a worker (an export, a loader) and the garbage holds a Qt object caught in a reference cycle, the Qt
+destructor runs on the worker: it takes Qt's locks there and then waits for the GIL, while the GUI thread,
+holding the GIL, waits for those locks. The window and the worker then hang for good. So automatic
+collection is switched off and :class:`GuiThreadCollector` collects from a timer on the GUI thread, by the
+same thresholds Python would use (the approach of calibre and pyqtgraph).
 
 A full collection walks every tracked object while holding the GIL: with Qt, pyqtgraph and our modules
-loaded that is about 100,000 objects and 30-60 ms on a 2-core machine, enough to stall painting. The
-objects alive once start-up is done (modules, classes, widgets) live as long as the app, so they are
-moved to the permanent generation, which collections skip; later collections walk only what came after.
+that is about 100,000 objects and 30-60 ms on a 2-core machine, enough to stall painting. The objects
+alive once start-up is done live as long as the app, so they are moved to the permanent generation, which
+collections skip (:func:`freeze_startup_objects`).
 """
 
 from __future__ import annotations
@@ -11,10 +18,76 @@ from __future__ import annotations
 import gc
 import logging
 
+from PySide6.QtCore import QObject, QTimer
+
 log = logging.getLogger(__name__)
+
+#: How often the GUI thread collects. Python's own gen-0 threshold (700 allocations) is crossed many
+#: times a second while painting; a tick every 100 ms keeps garbage from piling up, and a young
+#: collection costs well under a millisecond.
+CHECK_INTERVAL_MS = 100
 
 
 def freeze_startup_objects() -> None:
     """Exclude every object alive now from future collections (call once start-up has finished)."""
     gc.freeze()
     log.debug("%d start-up objects excluded from garbage collection", gc.get_freeze_count())
+
+
+def collect_due() -> int:
+    """One tick's collection: the oldest generation whose count has crossed its threshold, else the
+    youngest; the number of unreachable objects found.
+
+    The youngest is collected on every tick because a worker's burst of allocations (which would have
+    made the interpreter collect) is usually freed again before the tick, leaving the count low while
+    young cyclic garbage waits; a young collection costs microseconds.
+    """
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    for generation in (2, 1):
+        if thresholds[generation] and counts[generation] > thresholds[generation]:
+            return gc.collect(generation)
+    return gc.collect(0)
+
+
+class GuiThreadCollector(QObject):
+    """Switches Python's automatic collection off and collects from a timer of the thread it lives on.
+
+    Create it on the GUI thread.
+    """
+
+    def __init__(self, interval_ms: int = CHECK_INTERVAL_MS, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.collect_due)
+        self._was_enabled = gc.isenabled()
+
+    def start(self) -> None:
+        """Stop automatic collection and start the timer."""
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Stop the timer, collect once here, and give automatic collection back as it was."""
+        self._timer.stop()
+        gc.collect()
+        if self._was_enabled:
+            gc.enable()
+
+    def collect_due(self) -> int:
+        return collect_due()
+
+
+_collector: GuiThreadCollector | None = None
+
+
+def collect_on_gui_thread() -> GuiThreadCollector:
+    """Make sure collections happen only on the GUI thread from now on (idempotent; call on the GUI thread
+    once the QApplication exists)."""
+    global _collector
+    if _collector is None:
+        _collector = GuiThreadCollector()
+        _collector.start()
+        log.debug("garbage collection moved to the GUI thread")
+    return _collector

@@ -13,9 +13,17 @@ from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
 from busviewer.core.scan import Calibration, UltrasoundScan
+from busviewer.gui.gc_policy import collect_on_gui_thread
 from busviewer.gui.main_window import MainWindow
 
 pg.setConfigOptions(imageAxisOrder="row-major")
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread(qapp) -> None:
+    """As the app does: garbage holding Qt objects is collected on the GUI thread only, never by a worker
+    (which deadlocks against the GUI thread)."""
+    collect_on_gui_thread()
 
 
 @pytest.fixture(scope="session")

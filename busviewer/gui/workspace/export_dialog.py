@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -66,6 +66,7 @@ class ExportDialog(QDialog):
         self.weights = weights
         self.job: ExportJob | None = None
         self.summary: ExportSummary | None = None
+        self._close_when_done = False
 
         intro = QLabel(f"Export the review of <b>{self.workspace_dir.name}</b>: every saved case with its current mask.")
         intro.setWordWrap(True)
@@ -233,6 +234,9 @@ class ExportDialog(QDialog):
         if self.job is not None:
             self.job.wait(5.0)
         self._update_buttons()
+        if self._close_when_done:
+            self._close_when_done = False
+            QTimer.singleShot(0, self.close)
 
     def reject(self) -> None:
         # Escape while exporting stops the export instead of hiding a dialog that is still working.
@@ -243,8 +247,11 @@ class ExportDialog(QDialog):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self.job is not None and self.job.running:
-            # Files of the case being written must not be left half-done: stop cleanly first.
-            self.job.cancel()
-            self.job.wait()
+            # The case being written must not be left half-done, and the window must not wait for it:
+            # stop after that case, and close when the job says it has ended.
+            self.cancel()
+            self._close_when_done = True
+            event.ignore()
+            return
         super().closeEvent(event)
 

@@ -84,36 +84,61 @@ def test_export_to_a_missing_folder_is_one_sentence(
     assert workspace_of(window).worker.call(lambda store: store.audit("case (1).png")) == audit_before
 
 
-def test_cancel_stops_after_the_case_being_written(
-    qtbot: QtBot, make_window: WindowFactory, scan_folder: Path, tmp_path: Path, monkeypatch
-) -> None:
-    window = make_window()
+def _hold_export_after_each_case(monkeypatch, release: threading.Event) -> None:
+    """Make the export thread wait after each case until ``release`` is set (so a test does not race it)."""
+    real_export = export_module.export_workspace
+
+    def export_that_waits(*args, **kwargs):
+        progress = args[4]
+
+        def on_case(done: int, total: int, case_id: str) -> bool:
+            progress(done, total, case_id)
+            release.wait(10.0)
+            return bool(progress(done, total, case_id))  # asked again: a cancel may have come meanwhile
+
+        return real_export(*args[:4], on_case, *args[5:], **kwargs)
+
+    monkeypatch.setattr("busviewer.gui.workspace.export_job.export_workspace", export_that_waits)
+
+
+def _start_png_csv_export(qtbot: QtBot, window, scan_folder: Path, out: Path) -> ExportDialog:
     _review_two_cases(qtbot, window, scan_folder)
     dialog = _open_dialog(qtbot, window)
     for name, box in dialog.format_boxes.items():
         box.setChecked(name in {"png", "csv"})
-    dialog.destination.setText(str(tmp_path / "export"))
-    real_export = export_module.export_workspace
-    cancel_seen = threading.Event()
-
-    def export_that_waits_for_the_click(*args, **kwargs):
-        progress = args[4]
-
-        def on_case(done: int, total: int, case_id: str) -> bool:
-            go_on = progress(done, total, case_id)
-            # Hold the export thread until the click has reached the job, so the test does not race it.
-            cancel_seen.wait(10.0)
-            return bool(go_on) and not dialog.job._cancel.is_set()
-
-        return real_export(*args[:4], on_case, *args[5:], **kwargs)
-
-    monkeypatch.setattr("busviewer.gui.workspace.export_job.export_workspace", export_that_waits_for_the_click)
+    dialog.destination.setText(str(out))
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.progress.value() == 1, timeout=30_000)
+    return dialog
+
+
+def test_cancel_stops_after_the_case_being_written(
+    qtbot: QtBot, make_window: WindowFactory, scan_folder: Path, tmp_path: Path, monkeypatch
+) -> None:
+    release = threading.Event()
+    _hold_export_after_each_case(monkeypatch, release)
+    dialog = _start_png_csv_export(qtbot, make_window(), scan_folder, tmp_path / "export")
     assert dialog.cancel_button.isVisible() and not dialog.close_button.isEnabled()
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
-    cancel_seen.set()
+    release.set()
     qtbot.waitUntil(lambda: dialog.summary is not None, timeout=30_000)
     assert dialog.summary.cancelled and dialog.summary.cases == 1
     assert dialog.result.text().startswith("Stopped after exporting 1 case (")
+    assert not (tmp_path / "export" / "case (2).png").exists()
+
+
+def test_closing_during_an_export_does_not_wait_and_closes_after_the_case(
+    qtbot: QtBot, make_window: WindowFactory, scan_folder: Path, tmp_path: Path, monkeypatch
+) -> None:
+    release = threading.Event()
+    _hold_export_after_each_case(monkeypatch, release)
+    dialog = _start_png_csv_export(qtbot, make_window(), scan_folder, tmp_path / "export")
+    closed = []
+    dialog.destroyed.connect(lambda: closed.append(True))
+    # Waiting for the held export here would never return: the close must come back at once.
+    dialog.close()
+    assert dialog.isVisible() and dialog.job._cancel.is_set() and not closed
+    release.set()
+    qtbot.waitUntil(lambda: bool(closed), timeout=30_000)
+    assert (tmp_path / "export" / "case (1).png" / "mask.png").is_file()
     assert not (tmp_path / "export" / "case (2).png").exists()
