@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,11 +18,12 @@ class Prediction:
     probabilities
         Class probabilities in ``CLASS_NAMES`` order, summing to 1.
     lesion_probability
-        float32 (H, W) per-pixel lesion probability.
+        float32 (H, W) per-pixel lesion probability; None in a copy made by :meth:`without_maps`.
     mask
         bool (H, W) lesion mask after thresholding and removing specks.
     uncertainty
-        float32 (H, W) in [0, 1]: binary entropy of the flip-averaged probability, high on doubtful borders.
+        float32 (H, W) in [0, 1]: binary entropy of the flip-averaged probability, high on doubtful borders;
+        None in a copy made by :meth:`without_maps`.
     model_id
         Which weights made it (name + short hash).
     device
@@ -32,14 +33,21 @@ class Prediction:
     """
 
     probabilities: np.ndarray
-    lesion_probability: np.ndarray
+    lesion_probability: np.ndarray | None
     mask: np.ndarray
-    uncertainty: np.ndarray
+    uncertainty: np.ndarray | None
     model_id: str
     device: str
     frame_index: int = 0
     #: Lesion pixels the network proposed but withheld because the class head called the scan normal.
     withheld_lesion_pixels: int = 0
+    #: The uncertainty score of the maps a :meth:`without_maps` copy no longer has.
+    kept_uncertainty_score: float | None = None
+
+    def without_maps(self) -> Prediction:
+        """A copy without the two float maps (about 100 MB for a 4000 x 3000 frame) for holders that keep
+        display-size forms of their own, such as the review; mask, class and uncertainty score stay."""
+        return replace(self, lesion_probability=None, uncertainty=None, kept_uncertainty_score=self.uncertainty_score)
 
     @property
     def predicted_class(self) -> str:
@@ -52,5 +60,8 @@ class Prediction:
     @property
     def uncertainty_score(self) -> float:
         """Mean uncertainty where the model is in doubt (pixels above 0.1), 0 when it is sure everywhere."""
+        if self.uncertainty is None:
+            assert self.kept_uncertainty_score is not None, "a Prediction without maps keeps their score"
+            return self.kept_uncertainty_score
         doubtful = self.uncertainty > 0.1
         return float(self.uncertainty[doubtful].mean()) if doubtful.any() else 0.0

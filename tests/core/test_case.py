@@ -71,6 +71,22 @@ def test_frame_from_prediction_starts_with_the_ai_mask() -> None:
     assert frame.current_mask is not frame.ai_mask  # editing one must not change the other
 
 
+def test_a_prediction_without_maps_keeps_mask_class_and_uncertainty_score() -> None:
+    mask = _mask(2, 6)
+    uncertainty = np.zeros((30, 30), np.float32)
+    uncertainty[:10] = 0.6
+    full = Prediction(
+        probabilities=np.array([0.2, 0.5, 0.3]), lesion_probability=mask.astype(np.float32), mask=mask,
+        uncertainty=uncertainty, model_id="m9", device="cpu", frame_index=4,
+    )
+    slim = full.without_maps()
+    assert slim.lesion_probability is None and slim.uncertainty is None
+    assert full.uncertainty is uncertainty  # the original keeps its maps
+    assert slim.uncertainty_score == pytest.approx(0.6) == full.uncertainty_score
+    assert slim.predicted_class == "benign" and slim.mask is mask
+    assert FrameReview.from_prediction(slim).uncertainty_score == pytest.approx(0.6)
+
+
 def test_case_id_is_relative_posix_path(tmp_path: Path) -> None:
     assert case_id_for(tmp_path, tmp_path / "benign" / "benign (3).png") == "benign/benign (3).png"
     assert case_id_for(tmp_path / "ws", tmp_path / "elsewhere.png") == (tmp_path / "elsewhere.png").as_posix()

@@ -63,12 +63,16 @@ def cached_model(context: Any, kind: str, weights: str | Path, device: str) -> A
 
 
 def predict_frame(context: Any, weights: str, device: str, grey: np.ndarray, frame_index: int) -> Any:
-    """The AI proposal for one uint8 grey frame, with its uncertainty map reduced for display."""
+    """The AI proposal for one uint8 grey frame, with its uncertainty map reduced for display.
+
+    The full-size float maps stay here: the review shows only display-size forms, and unpickling ~100 MB
+    of maps for a 4000 x 3000 frame would hold the GUI process's GIL for ~50 ms.
+    """
     from busviewer.gui.review.model_jobs import ProposalResult, reduce_for_display
 
     prediction = cached_model(context, "predictor", weights, device).predict(grey, frame_index=frame_index)
     return ProposalResult(
-        prediction=prediction,
+        prediction=prediction.without_maps(),
         uncertainty=reduce_for_display(prediction.uncertainty),
         uncertainty_score=prediction.uncertainty_score,
         model_id=prediction.model_id,

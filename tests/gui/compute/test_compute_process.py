@@ -68,6 +68,9 @@ def test_results_and_errors_come_back_as_themselves(compute: ComputeProcess, tin
     result = compute.call("predictor", "predict_frame", str(tiny_weights), "cpu", GREY, 0)
     assert isinstance(result, ProposalResult)
     assert result.prediction.mask.shape == GREY.shape
+    # Only display-size maps cross the pipe: full-size float maps of a huge frame would stall the GUI.
+    assert result.prediction.lesion_probability is None and result.prediction.uncertainty is None
+    assert result.uncertainty.display.dtype == np.uint8
     with pytest.raises(WeightsError):
         compute.call("predictor", "predict_frame", str(tmp_path / "missing.safetensors"), "cpu", GREY, 0)
 
