@@ -56,6 +56,10 @@ class CaseReport:
         ``us-region``, ``pixel-spacing`` or ``none``.
     patient
         Identifiers; writers show them only when asked to include identifiers.
+    imaging_area
+        ``UltrasoundScan.imaging_area``: outside it, burned-in text may name the patient.
+    burned_in_annotation
+        ``UltrasoundScan.burned_in_annotation``.
     """
 
     case_id: str
@@ -75,6 +79,28 @@ class CaseReport:
     reviewer: str = field(default_factory=current_user)
     created_at: str = field(default_factory=utc_now_iso)
     patient: PatientInfo | None = None
+    imaging_area: tuple[int, int, int, int] | None = None
+    burned_in_annotation: bool | None = None
+
+    def printable_image(self, include_identifiers: bool) -> np.ndarray:
+        """The image to print: without identifiers, everything outside the scanner's imaging area is
+        blanked, since burned-in names and IDs sit in the screen furniture around it."""
+        if include_identifiers or self.imaging_area is None:
+            return self.image
+        row0, col0, row1, col1 = self.imaging_area
+        blanked = np.zeros_like(self.image)
+        blanked[row0:row1, col0:col1] = self.image[row0:row1, col0:col1]
+        return blanked
+
+    def identifier_note(self, include_identifiers: bool) -> str | None:
+        """One sentence about burned-in identifiers for the printed page, or None when there is none to say."""
+        if include_identifiers:
+            return None
+        if self.imaging_area is not None and self.imaging_area != (0, 0, *self.image.shape[:2]):
+            return "Outside the scanner's imaging area is blanked: burned-in text may identify the patient."
+        if self.burned_in_annotation:
+            return "The file says text is burned into the image: check it for identifiers before sharing."
+        return None
 
     @property
     def is_calibrated(self) -> bool:
@@ -145,6 +171,8 @@ def make_case_report(
     gradcam: np.ndarray | None = None,
     reviewer: str | None = None,
     patient: PatientInfo | None = None,
+    imaging_area: tuple[int, int, int, int] | None = None,
+    burned_in_annotation: bool | None = None,
 ) -> CaseReport:
     """Gather a frame's report from its case record and pixels.
 
@@ -180,4 +208,6 @@ def make_case_report(
         model_id=review.ai_model_id if review is not None else None,
         reviewer=reviewer or current_user(),
         patient=patient,
+        imaging_area=imaging_area,
+        burned_in_annotation=burned_in_annotation,
     )

@@ -61,6 +61,14 @@ class UltrasoundScan:
         The file it came from, or None for generated scans.
     file_format
         ``png``, ``jpeg``, ``bmp``, ``tiff``, ``dicom`` or ``synthetic``.
+    imaging_area
+        (first row, first column, end row, end column) of the part the scanner marks as image data (the
+        union of its ultrasound regions, clipped to the frame), or None when the file does not say.
+        Pixels outside it are the scanner's screen furniture, where burned-in text such as the patient's
+        name usually sits.
+    burned_in_annotation
+        True when the file states that identifying text is burned into the pixels, False when it states
+        that none is, None when it does not say.
     """
 
     frames: np.ndarray
@@ -77,6 +85,8 @@ class UltrasoundScan:
     study_instance_uid: str | None = None
     sop_instance_uid: str | None = None
     sop_class_uid: str | None = None
+    imaging_area: tuple[int, int, int, int] | None = None
+    burned_in_annotation: bool | None = None
 
     def __post_init__(self) -> None:
         if self.frames.ndim not in (3, 4) or self.frames.shape[0] < 1:

@@ -106,6 +106,18 @@ def calibration_from_dataset(ds: Dataset) -> Calibration:
     return Calibration(spacing_mm=None, source="none", notes=tuple(notes))
 
 
+def imaging_area(regions: Sequence[UltrasoundRegion], rows: int, columns: int) -> tuple[int, int, int, int] | None:
+    """(first row, first column, end row, end column) of the union of ``regions`` clipped to the frame,
+    or None when there are no regions or they miss the frame altogether."""
+    if not regions:
+        return None
+    row0 = max(0, min(r.min_y for r in regions))
+    col0 = max(0, min(r.min_x for r in regions))
+    row1 = min(rows, max(r.max_y for r in regions) + 1)  # the file's maxima are inclusive
+    col1 = min(columns, max(r.max_x for r in regions) + 1)
+    return (row0, col0, row1, col1) if row1 > row0 and col1 > col0 else None
+
+
 def read_ultrasound_regions(ds: Dataset) -> list[UltrasoundRegion]:
     """Return the items of the Sequence of Ultrasound Regions (empty when absent)."""
     regions = []

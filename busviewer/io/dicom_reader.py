@@ -25,7 +25,7 @@ from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, Implic
 
 from busviewer.core.errors import ScanLoadError
 from busviewer.core.scan import PatientInfo, UltrasoundScan
-from busviewer.io.calibration import calibration_from_dataset
+from busviewer.io.calibration import calibration_from_dataset, imaging_area, read_ultrasound_regions
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,8 @@ def _read_dicom(path: Path) -> UltrasoundScan:
         study_instance_uid=_text(ds.get("StudyInstanceUID")),
         sop_instance_uid=_text(ds.get("SOPInstanceUID")),
         sop_class_uid=_text(ds.get("SOPClassUID")),
+        imaging_area=imaging_area(read_ultrasound_regions(ds), frames.shape[1], frames.shape[2]),
+        burned_in_annotation=_yes_no(ds.get("BurnedInAnnotation")),
     )
 
 
@@ -348,6 +350,11 @@ def _int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return -1
+
+
+def _yes_no(value: Any) -> bool | None:
+    text = (_text(value) or "").upper()
+    return True if text == "YES" else False if text == "NO" else None
 
 
 def _text(value: Any) -> str | None:

@@ -329,4 +329,5 @@ def _report(
         measurements=measured.as_dict() if measured is not None else None,
         measurement_lines=measured.summary_lines() if measured is not None else None,
         gradcam=(gradcams or {}).get(index), reviewer=record.updated_by, patient=patient,
+        imaging_area=scan.imaging_area, burned_in_annotation=scan.burned_in_annotation,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -74,10 +75,14 @@ def render_report_figure(report: CaseReport, include_identifiers: bool = False) 
         figure.text(0.06, 0.912, f"Patient: {patient.name or '-'}   ID: {patient.patient_id or '-'}   "
                                  f"Born: {patient.birth_date or '-'}", fontsize=9)
 
-    _draw_image(figure.add_axes((0.06, 0.47, 0.56, 0.42)), report)
-    _draw_gradcam(figure.add_axes((0.67, 0.66, 0.27, 0.23)), report)
+    image = report.printable_image(include_identifiers)
+    _draw_image(figure.add_axes((0.06, 0.47, 0.56, 0.42)), report, image)
+    _draw_gradcam(figure.add_axes((0.67, 0.66, 0.27, 0.23)), report, image)
     _draw_probabilities(figure.add_axes((0.77, 0.47, 0.17, 0.13)), report)
     _draw_text_blocks(figure, report)
+    note = report.identifier_note(include_identifiers)
+    if note:  # a caption under the image it concerns
+        figure.text(0.06, 0.462, textwrap.fill(note, 95), fontsize=7.5, color="#b00020", va="top")
 
     figure.patches.append(FancyBboxPatch(
         (0.06, 0.035), 0.88, 0.045, boxstyle="round,pad=0.005", transform=figure.transFigure,
@@ -87,8 +92,8 @@ def render_report_figure(report: CaseReport, include_identifiers: bool = False) 
     return figure
 
 
-def _draw_image(ax: Axes, report: CaseReport) -> None:
-    ax.imshow(report.image, cmap="gray" if report.image.ndim == 2 else None, interpolation="none", vmin=0, vmax=255)
+def _draw_image(ax: Axes, report: CaseReport, image: np.ndarray) -> None:
+    ax.imshow(image, cmap="gray" if image.ndim == 2 else None, interpolation="none", vmin=0, vmax=255)
     if report.mask is not None and report.mask.any():
         overlay = np.zeros((*report.mask.shape, 4), dtype=np.float32)
         overlay[report.mask] = (*MASK_COLOUR, 0.15)
@@ -100,7 +105,7 @@ def _draw_image(ax: Axes, report: CaseReport) -> None:
     ax.set_axis_off()
 
 
-def _draw_gradcam(ax: Axes, report: CaseReport) -> None:
+def _draw_gradcam(ax: Axes, report: CaseReport, image: np.ndarray) -> None:
     ax.set_title("Grad-CAM: where the AI looked", fontsize=9, loc="left")
     ax.set_axis_off()
     if report.gradcam is None:
@@ -109,7 +114,7 @@ def _draw_gradcam(ax: Axes, report: CaseReport) -> None:
         ax.add_patch(Rectangle((0, 0), 1, 1, transform=ax.transAxes, fill=False,
                                                   edgecolor="#cccccc"))
         return
-    grey = report.image if report.image.ndim == 2 else report.image.mean(axis=2)
+    grey = image if image.ndim == 2 else image.mean(axis=2)
     ax.imshow(grey, cmap="gray", interpolation="antialiased")
     heat = np.clip(np.asarray(report.gradcam, dtype=np.float32), 0.0, 1.0)
     # Opacity follows the heat, so cold regions show the plain image instead of a blue wash.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydicom.dataset import Dataset
 
-from busviewer.io.calibration import calibration_from_dataset
+from busviewer.io.calibration import calibration_from_dataset, imaging_area, read_ultrasound_regions
 
 TISSUE, DOPPLER_WAVEFORM = 1, 10
 CM, SECONDS, NO_UNITS = 3, 4, 0
@@ -149,3 +151,24 @@ def test_no_calibration_at_all_is_none_never_guessed() -> None:
     calibration = calibration_from_dataset(image_dataset())
     assert calibration.source == "none" and calibration.spacing_mm is None and not calibration.is_calibrated
     assert all(note.endswith(".") for note in calibration.notes)
+
+
+def test_imaging_area_is_the_union_of_all_regions_clipped_to_the_frame() -> None:
+    ds = image_dataset(rows=400, columns=600)
+    ds.SequenceOfUltrasoundRegions = [
+        region((120, 60, 640, 318)),  # reaches past the right edge
+        region((176, 322, 543, 376), data_type=3),  # a spectral strip below the B-mode image
+    ]
+    assert imaging_area(read_ultrasound_regions(ds), 400, 600) == (60, 120, 377, 600)
+    assert imaging_area([], 400, 600) is None
+    ds.SequenceOfUltrasoundRegions = [region((700, 500, 800, 600))]  # wholly outside the frame
+    assert imaging_area(read_ultrasound_regions(ds), 400, 600) is None
+
+
+def test_shared_dicom_gets_its_imaging_area_and_burned_in_flag(shared_dicom_dir: Path) -> None:
+    from busviewer.io.dicom_reader import read_dicom
+
+    scan = read_dicom(shared_dicom_dir / "OBXXXX1A.dcm")  # regions x 120-800 and y 60-576 on 800 x 600
+    assert scan.imaging_area == (60, 120, 577, 800)
+    assert read_dicom(shared_dicom_dir / "YBR_422.dcm").burned_in_annotation is False
+    assert read_dicom(shared_dicom_dir / "US1_UNCR.dcm").imaging_area is None  # no regions: nothing stated

@@ -67,6 +67,36 @@ def test_identifiers_appear_when_opted_in(tmp_path: Path) -> None:
     assert "Doe^Jane" in text and "PID-7731" in text
 
 
+def _printed_pixels(report: CaseReport, include_identifiers: bool) -> np.ndarray:
+    figure = render_report_figure(report, include_identifiers)
+    return np.asarray(figure.axes[0].get_images()[0].get_array())
+
+
+def test_burned_in_text_outside_the_imaging_area_is_blanked_unless_identifiers_are_wanted(tmp_path: Path) -> None:
+    report = _report()
+    report.image[:8, :] = 255  # a scanner's header bar, where the patient's name is burned in
+    report.imaging_area = (10, 5, 60, 75)
+    printed = _printed_pixels(report, include_identifiers=False)
+    assert not printed[:10].any() and not printed[:, :5].any() and not printed[:, 75:].any()
+    np.testing.assert_array_equal(printed[10:60, 5:75], report.image[10:60, 5:75])
+    assert report.image[:8].min() == 255  # the report itself is left alone
+    np.testing.assert_array_equal(_printed_pixels(report, include_identifiers=True), report.image)
+    path = tmp_path / "report.pdf"
+    write_pdf_report(path, report)
+    assert "imaging area is blanked" in " ".join(_pdf_text(path, report, include_identifiers=False).split())
+
+
+def test_burned_in_annotation_without_an_imaging_area_is_warned_about(tmp_path: Path) -> None:
+    report = _report()
+    report.burned_in_annotation = True
+    np.testing.assert_array_equal(_printed_pixels(report, include_identifiers=False), report.image)
+    path = tmp_path / "report.pdf"
+    write_pdf_report(path, report)
+    assert "check it for identifiers" in " ".join(_pdf_text(path, report, include_identifiers=False).split())
+    report.burned_in_annotation = False
+    assert report.identifier_note(include_identifiers=False) is None
+
+
 def test_uncalibrated_report_warns_and_gives_pixels(tmp_path: Path) -> None:
     report = _report(calibrated=False, rgb=True)
     path = tmp_path / "report.pdf"
