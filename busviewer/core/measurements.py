@@ -20,6 +20,11 @@ from busviewer.core.scan import Calibration
 Point = tuple[float, float]
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 _PERIMETER_BLUR_SIGMA = 1.0
+#: Outlines of larger pieces are traced on a block-averaged copy of at most this many pixels. Tracing
+#: holds the GIL, and a lesion filling a 4000 x 3000 scan took ~100 ms, long enough to freeze the window
+#: while it was measured; the averaged copy keeps the edge to a fraction of a block (well under 0.1 % of
+#: such a lesion's axes), and the area and extent still come from every pixel.
+CONTOUR_MAX_PIXELS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -125,8 +130,11 @@ def measure_mask(mask: np.ndarray, calibration: Calibration | None = None) -> Le
     # Without calibration every length is in pixels, i.e. a spacing of one.
     spacing = np.array(spacing_mm if spacing_mm is not None else (1.0, 1.0), dtype=np.float64)
 
-    # Padding closes every contour; subtracting it and adding the origin gives image coordinates.
-    contours = [c - 1.0 + origin for c in find_contours(np.pad(piece, 1).astype(np.float32), 0.5)]
+    coverage, block = _block_averaged(piece)
+    # Padding closes every contour; undoing it and the block size and adding the origin gives image
+    # coordinates (a block's centre lies (block - 1) / 2 pixels in from its corner).
+    to_image = origin + (block - 1) / 2.0
+    contours = [(c - 1.0) * block + to_image for c in find_contours(np.pad(coverage, 1), 0.5)]
     outline = np.concatenate(contours)
     hull = _hull_points(outline * spacing)
 
@@ -138,7 +146,7 @@ def measure_mask(mask: np.ndarray, calibration: Calibration | None = None) -> Le
 
     area_px = float(piece.sum())
     depth_px, width_px = float(piece.shape[0]), float(piece.shape[1])
-    boundary = _smooth_contours(piece) or contours
+    boundary = [c * block + (block - 1) / 2.0 for c in _smooth_contours(coverage)] or contours
     perimeter_px = sum(_polyline_length(c, np.ones(2)) for c in boundary)
     perimeter_phys = sum(_polyline_length(c, spacing) for c in boundary)
     area_phys = area_px * float(spacing[0] * spacing[1])
@@ -173,6 +181,17 @@ def measure_mask(mask: np.ndarray, calibration: Calibration | None = None) -> Le
     )
 
 
+def _block_averaged(piece: np.ndarray) -> tuple[np.ndarray, int]:
+    """The piece as float coverage, block-averaged to at most ``CONTOUR_MAX_PIXELS``; and the block size."""
+    block = max(1, math.ceil(math.sqrt(piece.size / CONTOUR_MAX_PIXELS)))
+    if block == 1:
+        return piece.astype(np.float32), 1
+    rows, cols = -(-piece.shape[0] // block) * block, -(-piece.shape[1] // block) * block
+    padded = np.zeros((rows, cols), dtype=np.float32)
+    padded[: piece.shape[0], : piece.shape[1]] = piece
+    return padded.reshape(rows // block, block, cols // block, block).mean(axis=(1, 3)), block
+
+
 def _smooth_contours(piece: np.ndarray) -> list[np.ndarray]:
     """Half-height contours of the lightly blurred mask: a perimeter free of the pixel staircase.
 
@@ -181,7 +200,7 @@ def _smooth_contours(piece: np.ndarray) -> list[np.ndarray]:
     thick vanish under the blur and give an empty list, and the caller falls back to the pixel outline.
     """
     pad = 2 + math.ceil(4 * _PERIMETER_BLUR_SIGMA)
-    blurred = ndimage.gaussian_filter(np.pad(piece, pad).astype(np.float32), _PERIMETER_BLUR_SIGMA)
+    blurred = ndimage.gaussian_filter(np.pad(piece.astype(np.float32), pad), _PERIMETER_BLUR_SIGMA)
     return [c - pad for c in find_contours(blurred, 0.5)]
 
 

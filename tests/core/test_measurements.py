@@ -192,3 +192,25 @@ def test_orientation_is_measured_in_millimetres_on_anisotropic_pixels() -> None:
     assert calibrated.long_axis_mm == pytest.approx(16.0, abs=0.4)
     assert calibrated.short_axis_mm == pytest.approx(6.0, abs=0.4)
     assert plain.orientation_deg > 40.0
+
+
+def test_a_lesion_filling_a_huge_scan_is_traced_coarsely_but_measured_as_precisely(monkeypatch) -> None:
+    # 3000 x 4000 with a tilted ellipse of 1500 x 900 px semi-axes: traced on 3 x 3 blocks.
+    mask = ellipse((3000, 4000), (1480.3, 2010.7), 1500, 900, 20.0)
+    result = measure_mask(mask)
+    assert result is not None
+    assert result.area_px == float(mask.sum())  # area counts every pixel
+    assert result.long_axis_px == pytest.approx(3000, rel=0.002)
+    assert result.short_axis_px == pytest.approx(1800, rel=0.002)
+    assert result.orientation_deg == pytest.approx(20.0, abs=0.2)
+    h = ((1500 - 900) / (1500 + 900)) ** 2
+    ramanujan = math.pi * (1500 + 900) * (1 + 3 * h / (10 + math.sqrt(4 - 3 * h)))
+    assert result.perimeter_px == pytest.approx(ramanujan, rel=0.003)
+    monkeypatch.setattr("busviewer.core.measurements.CONTOUR_MAX_PIXELS", mask.size)  # trace every pixel
+    every_pixel = measure_mask(mask)
+    assert every_pixel is not None
+    # The long axis drawn on screen lands within two blocks of where a full trace puts it. (Where the short
+    # axis crosses is not unique on an ellipse's flat middle, so only its length is compared.)
+    drawn, exact = np.array(result.long_axis_endpoints), np.array(every_pixel.long_axis_endpoints)
+    assert np.abs(drawn - exact).max() <= 6.0
+    assert result.short_axis_px == pytest.approx(every_pixel.short_axis_px, rel=0.001)
