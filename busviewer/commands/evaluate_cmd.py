@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from busviewer.core.constants import CLASS_NAMES, DEFAULT_SEED, VALIDATION_FRACTION
+from busviewer.core.constants import CLASS_NAMES, DEFAULT_SEED, FLIP_TTA, VALIDATION_FRACTION
 from busviewer.core.evaluation import EvaluationAccumulator
 from busviewer.core.split import stratified_split
 
@@ -26,13 +26,13 @@ def select_cases(data_dir: Path, split: str, seed: int) -> list[Any]:
 
 def evaluate_folder(
     data_dir: Path, weights: Path | None, device: str = "auto", split: str = "all", seed: int = DEFAULT_SEED,
-    plots_dir: Path | None = None,
+    plots_dir: Path | None = None, flip_tta: bool = FLIP_TTA,
 ) -> dict[str, Any]:
     """Evaluate and return the metrics dict (``ms_per_image`` and ``model_id`` included)."""
     from busviewer.io.busi import load_busi_case
     from busviewer.ml.inference import Predictor
 
-    predictor = Predictor(weights, device=device)
+    predictor = Predictor(weights, device=device, flip_tta=flip_tta)
     accumulator = EvaluationAccumulator()
     keep: list[tuple[Any, Any, Any, Any]] = []
     elapsed = 0.0
@@ -48,6 +48,7 @@ def evaluate_folder(
     metrics["ms_per_image"] = 1000.0 * elapsed / metrics["n_images"]
     metrics["model_id"] = predictor.model_id
     metrics["split"] = split
+    metrics["flip_tta"] = flip_tta
     if plots_dir is not None:
         _write_plots(plots_dir, accumulator, keep, metrics, weights, device)
     return metrics
@@ -82,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
     from busviewer.ml.device import use_all_cores
 
     use_all_cores()
-    metrics = evaluate_folder(args.data_dir, args.weights, args.device, args.split, args.seed, args.plots)
+    metrics = evaluate_folder(
+        args.data_dir, args.weights, args.device, args.split, args.seed, args.plots, flip_tta=args.flip_tta
+    )
     if args.json:
         print(json.dumps(metrics))
     else:
@@ -101,7 +104,7 @@ def format_table(m: dict[str, Any]) -> str:
         f"lesion Dice      {f(m['dice'])}   IoU {f(m['iou'])}   Dice (all) {f(m['dice_all'])}",
         f"normal FP rate   {f(m['normal_fp_rate'])}",
         f"accuracy         {f(m['accuracy'])}   balanced {f(m['balanced_accuracy'])}   AUC malignant {f(m['auc_malignant'])}   ECE {f(m['ece'])}",
-        f"time             {m['ms_per_image']:.1f} ms per image",
+        f"time             {m['ms_per_image']:.1f} ms per image (flip TTA {'on' if m.get('flip_tta') else 'off'})",
         "",
         f"{'class':<12}{'sens':>8}{'spec':>8}{'prec':>8}{'f1':>8}",
     ]

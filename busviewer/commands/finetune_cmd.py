@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         "accepted_by_gate": result.accepted,
     }
     base.network.load_state_dict(result.state)
-    model_id = save_weights(base.network.cpu(), args.out, metadata)
+    model_id = save_weights(base.network.cpu(), args.out, metadata, base.input_size)
     summary = {
         "before": summarise(result.before),
         "after": summarise(result.after),

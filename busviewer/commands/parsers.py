@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from busviewer.core.constants import FLIP_TTA, INPUT_SIZE
+
 
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
     from busviewer.commands import evaluate_cmd, export_cmd, finetune_cmd, info_cmd, predict_cmd, train_cmd
@@ -29,6 +31,8 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--warmup-epochs", type=int, default=2)
     train.add_argument("--ema", type=float, default=None, metavar="DECAY",
                        help="validate and keep an exponential moving average of the weights, e.g. 0.998 per step")
+    train.add_argument("--input-size", type=int, default=INPUT_SIZE, metavar="PIXELS",
+                       help=f"square side the network sees (default {INPUT_SIZE}); stored with the weights")
     train.set_defaults(handler=train_cmd.run)
 
     evaluate = sub.add_parser("evaluate", help="score weights on a BUSI-layout folder at source resolution")
@@ -39,6 +43,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     evaluate.add_argument("--seed", type=int, default=42, help="seed of the split (as in training)")
     evaluate.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_flip_tta(evaluate)
     evaluate.add_argument("--plots", type=Path, default=None, help="folder for confusion, reliability and case panels")
     evaluate.set_defaults(handler=evaluate_cmd.run)
 
@@ -53,6 +58,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     predict.add_argument("--sr", action="store_true", help="also write <stem>_sr.dcm (DICOM inputs)")
     predict.add_argument("--report", action="store_true", help="also write <stem>_report.pdf")
     predict.add_argument("--json", action="store_true", help="print the results as JSON")
+    _add_flip_tta(predict)
     predict.set_defaults(handler=predict_cmd.run)
 
     finetune = sub.add_parser("finetune", help="fine-tune weights on a BUSI-layout folder, with a validation gate")
@@ -76,3 +82,8 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
                         help="weights for the reports' Grad-CAM (default: $BUSVIEWER_WEIGHTS or the active model)")
     export.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     export.set_defaults(handler=export_cmd.run)
+
+
+def _add_flip_tta(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--flip-tta", action=argparse.BooleanOptionalAction, default=FLIP_TTA,
+                        help="also predict on the mirrored scan and average (a second forward pass)")

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserFacingError(f"Cannot create the output folder {out}: {exc.strerror or exc}.") from exc
-    predictor = Predictor(args.weights, device=args.device)
+    predictor = Predictor(args.weights, device=args.device, flip_tta=args.flip_tta)
     explainer = GradCamExplainer(args.weights, device=args.device) if args.gradcam or args.report else None
     records: list[dict[str, Any]] = []
     failures = 0

@@ -35,7 +35,10 @@ def run(args: argparse.Namespace) -> int:
     )
     command = "busviewer " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     cases = [LabelledCase(*load_busi_case(case), case.label, case.case_id) for case in list_busi_cases(args.data_dir)]
-    runner = train_from_cases(cases, args.out, config, args.device, channels, command=command, init_weights=args.init)
+    runner = train_from_cases(
+        cases, args.out, config, args.device, channels, command=command, init_weights=args.init,
+        input_size=args.input_size,
+    )
     csv_path = args.out.with_name(args.out.stem + ".history.csv")
     png_path = args.out.with_name(args.out.stem + ".history.png")
     history: list[dict[str, float]] = []

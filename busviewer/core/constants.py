@@ -5,8 +5,13 @@ from __future__ import annotations
 #: Class order of the network's classification head.
 CLASS_NAMES: tuple[str, ...] = ("normal", "benign", "malignant")
 
-#: Square side (pixels) the network sees; scans are resized to it and masks resized back.
+#: Square side (pixels) new training runs use unless told otherwise. Every weights file stores its own
+#: size, and inference resizes scans to that, so older weights keep working.
 INPUT_SIZE: int = 192
+
+#: Input sizes a weights file may ask for (multiples of 16 in between).
+MIN_INPUT_SIZE: int = 32
+MAX_INPUT_SIZE: int = 1024
 
 #: Probability above which a pixel is called lesion.
 MASK_THRESHOLD: float = 0.5
@@ -14,6 +19,10 @@ MASK_THRESHOLD: float = 0.5
 #: When the class head gives "normal" more than this probability, the lesion proposal is withheld
 #: (empty mask): on the validation split this cut false lesions on normal scans from 43 % to 5 % (model card).
 NORMAL_SUPPRESSES_MASK: float = 0.5
+
+#: Also run the horizontally flipped scan and average: steadier borders and a flip-disagreement term in the
+#: uncertainty map, at the cost of a second forward pass (``--flip-tta`` / ``--no-flip-tta`` in the CLI).
+FLIP_TTA: bool = True
 
 #: Connected lesion components smaller than this share of the image are dropped as noise.
 MIN_LESION_FRACTION: float = 0.0015

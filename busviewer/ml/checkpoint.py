@@ -13,7 +13,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save
 
 from busviewer.core.atomic import atomic_write_bytes
-from busviewer.core.constants import CLASS_NAMES, DEFAULT_CHANNELS, INPUT_SIZE
+from busviewer.core.constants import CLASS_NAMES, DEFAULT_CHANNELS, INPUT_SIZE, MAX_INPUT_SIZE, MIN_INPUT_SIZE
 from busviewer.core.errors import WeightsError
 from busviewer.ml.network import AttentionUNetClassifier, build_network
 
@@ -26,6 +26,8 @@ class LoadedModel:
     model_id: str
     metadata: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    #: Square side the network was trained at; scans are resized to it.
+    input_size: int = INPUT_SIZE
 
 
 def file_digest(path: Path) -> str:
@@ -37,11 +39,13 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()[:8]
 
 
-def save_weights(network: torch.nn.Module, path: Path, metadata: dict[str, Any] | None = None) -> str:
+def save_weights(
+    network: torch.nn.Module, path: Path, metadata: dict[str, Any] | None = None, input_size: int = INPUT_SIZE
+) -> str:
     """Write the network's weights and metadata atomically; return the model id (name + short hash)."""
     meta = {
         "channels": json.dumps(list(getattr(network, "channels", DEFAULT_CHANNELS))),
-        "input_size": str(INPUT_SIZE),
+        "input_size": str(int(input_size)),
         "class_names": json.dumps(list(CLASS_NAMES)),
         "format": "busviewer-attention-unet-1",
     }
@@ -90,15 +94,25 @@ def load_weights(path: Path) -> LoadedModel:
         raise WeightsError(f"{path.name} is not a safetensors weights file; other formats are refused.") from exc
     if metadata.get("format") != "busviewer-attention-unet-1":
         raise WeightsError(f"{path.name} does not hold busviewer Attention U-Net weights.")
-    if int(metadata.get("input_size", INPUT_SIZE)) != INPUT_SIZE:
-        raise WeightsError(f"{path.name} was trained for another input size than this version uses.")
+    input_size = _input_size(metadata, path)
     network = build_network(channels=metadata.get("channels", DEFAULT_CHANNELS))
     try:
         network.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         raise WeightsError(f"{path.name} does not match the network's layers.") from exc
     network.eval()
-    return LoadedModel(network=network, model_id=model_id_for(path), metadata=metadata, path=path)
+    return LoadedModel(network=network, model_id=model_id_for(path), metadata=metadata, path=path, input_size=input_size)
+
+
+def _input_size(metadata: dict[str, Any], path: Path) -> int:
+    """The stored input size; the network halves it once per level, so it must divide by 16 and stay sane."""
+    try:
+        size = int(metadata.get("input_size", INPUT_SIZE))
+    except (TypeError, ValueError) as exc:
+        raise WeightsError(f"{path.name} states no usable input size.") from exc
+    if not MIN_INPUT_SIZE <= size <= MAX_INPUT_SIZE or size % 16:
+        raise WeightsError(f"{path.name} asks for a {size}-pixel input, which this version cannot run.")
+    return size
 
 
 def default_weights_path() -> Path:

@@ -14,11 +14,19 @@ from busviewer.ml.transforms import augment, normalise, resize_image, resize_mas
 class CaseArrays:
     """Images (uint8) and mask coverage maps (float32) at the network size, with class labels."""
 
-    def __init__(self, images: Sequence[np.ndarray], masks: Sequence[np.ndarray], labels: Sequence[int]) -> None:
+    def __init__(
+        self,
+        images: Sequence[np.ndarray],
+        masks: Sequence[np.ndarray],
+        labels: Sequence[int],
+        input_size: int = INPUT_SIZE,
+    ) -> None:
         if not (len(images) == len(masks) == len(labels)):
             raise ValueError("images, masks and labels differ in length")
-        self.images = np.stack([resize_image(img, INPUT_SIZE) for img in images]) if images else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
-        self.masks = np.stack([resize_mask(m, INPUT_SIZE) for m in masks]) if masks else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32)
+        size = int(input_size)
+        self.input_size = size
+        self.images = np.stack([resize_image(img, size) for img in images]) if images else np.zeros((0, size, size), np.uint8)
+        self.masks = np.stack([resize_mask(m, size) for m in masks]) if masks else np.zeros((0, size, size), np.float32)
         self.labels = np.asarray(labels, dtype=np.int64)
 
     def __len__(self) -> int:

@@ -105,8 +105,11 @@ def fine_tune(
     before = score_cases(predictor, val_cases)
 
     candidate = LoadedModel(copy.deepcopy(base.network), model_id="candidate", metadata=dict(base.metadata))
-    train_data = CaseArrays([c.image for c in train_cases], [c.mask for c in train_cases], [c.label for c in train_cases])
-    val_data = CaseArrays([c.image for c in val_cases], [c.mask for c in val_cases], [c.label for c in val_cases])
+    candidate.input_size = base.input_size
+    train_data = CaseArrays(
+        [c.image for c in train_cases], [c.mask for c in train_cases], [c.label for c in train_cases], base.input_size
+    )
+    val_data = CaseArrays([c.image for c in val_cases], [c.mask for c in val_cases], [c.label for c in val_cases], base.input_size)
     train_config = TrainConfig(
         epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
         warmup_epochs=0, seed=config.seed, anchor_weight=config.anchor_weight, patience=config.patience,

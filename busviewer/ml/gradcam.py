@@ -91,8 +91,9 @@ class GradCamExplainer:
         """Heat map in [0, 1] at the frame's source size for ``target`` (a class name or ``lesion``)."""
         if target != LESION_TARGET and target not in CLASS_NAMES:
             raise ValueError(f"unknown Grad-CAM target {target!r}")
-        batch = torch.from_numpy(preprocess(grey_image)[np.newaxis]).to(self.device).requires_grad_(True)
-        with self._lock:
+        with self._lock:  # hooks on one network: one explanation at a time
+            size = self._loaded.input_size
+            batch = torch.from_numpy(preprocess(grey_image, size)[np.newaxis]).to(self.device).requires_grad_(True)
             cam = grad_cam(self._loaded.network, batch, target)
         return np.clip(resize_probability(cam, grey_image.shape[:2]), 0.0, 1.0)
 

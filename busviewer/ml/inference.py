@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from busviewer.core.constants import CLASS_NAMES, NORMAL_SUPPRESSES_MASK
+from busviewer.core.constants import CLASS_NAMES, FLIP_TTA, NORMAL_SUPPRESSES_MASK
 from busviewer.core.prediction import Prediction
 from busviewer.ml.checkpoint import LoadedModel, default_weights_path, load_weights
 from busviewer.ml.device import pick_device
@@ -34,7 +34,7 @@ class Predictor:
         self,
         weights: Path | None = None,
         device: str = "auto",
-        flip_tta: bool = True,
+        flip_tta: bool = FLIP_TTA,
         loaded: LoadedModel | None = None,
     ) -> None:
         self.device = pick_device(device)
@@ -66,8 +66,8 @@ class Predictor:
     def forward(self, grey_image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Network-resolution outputs: (lesion probability, class probabilities, flip disagreement)."""
         with self._lock:
-            network = self._loaded.network
-        batch = torch.from_numpy(preprocess(grey_image)[np.newaxis])
+            network, size = self._loaded.network, self._loaded.input_size
+        batch = torch.from_numpy(preprocess(grey_image, size)[np.newaxis])
         if self.flip_tta:
             batch = torch.cat((batch, torch.flip(batch, dims=(3,))))
         batch = batch.to(self.device)

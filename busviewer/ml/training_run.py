@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from busviewer.core.constants import DEFAULT_CHANNELS, VALIDATION_FRACTION
+from busviewer.core.constants import DEFAULT_CHANNELS, INPUT_SIZE, VALIDATION_FRACTION
 from busviewer.core.split import stratified_split
 from busviewer.core.training_case import LabelledCase
 from busviewer.ml.checkpoint import load_weights, save_weights
@@ -52,6 +52,7 @@ def train_from_cases(
     validation_fraction: float = VALIDATION_FRACTION,
     command: str = "",
     init_weights: Path | None = None,
+    input_size: int = INPUT_SIZE,
 ) -> Generator[StepRecord | EpochRecord, None, TrainingOutcome]:
     """Train with a stratified split of ``cases``; yield progress; write the best weights to ``out``."""
     distributed = init_distributed_if_launched()
@@ -59,8 +60,10 @@ def train_from_cases(
     if distributed and device.type == "cuda":
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     train_idx, val_idx = stratified_split([c.label for c in cases], validation_fraction, config.seed)
-    train_data = CaseArrays([cases[i].image for i in train_idx], [cases[i].mask for i in train_idx], [cases[i].label for i in train_idx])
-    val_data = CaseArrays([cases[i].image for i in val_idx], [cases[i].mask for i in val_idx], [cases[i].label for i in val_idx])
+    def arrays(indices: list[int]) -> CaseArrays:
+        return CaseArrays([cases[i].image for i in indices], [cases[i].mask for i in indices], [cases[i].label for i in indices], input_size)
+
+    train_data, val_data = arrays(train_idx), arrays(val_idx)
     torch.manual_seed(config.seed)
     network = build_network(channels=channels)
     if init_weights is not None:
@@ -81,7 +84,7 @@ def train_from_cases(
             "seed": config.seed,
             "initialised_from": load_weights(init_weights).model_id if init_weights is not None else "random",
         }
-        model_id = save_weights(network.cpu(), out, metadata)
+        model_id = save_weights(network.cpu(), out, metadata, input_size)
     if distributed:
         dist.barrier()
     return TrainingOutcome(out, model_id, result.best_epoch, result.history, [cases[i].case_id for i in val_idx])

@@ -61,3 +61,30 @@ def test_missing_and_mismatched_weights_are_sentences(tmp_path: Path) -> None:
     save_file({"w": torch.zeros(3)}, str(other))
     with pytest.raises(WeightsError, match="does not hold busviewer"):
         load_weights(other)
+
+
+def test_each_weights_file_carries_its_input_size_into_inference(tmp_path: Path) -> None:
+    import numpy as np
+
+    from busviewer.ml.gradcam import GradCamExplainer
+    from busviewer.ml.inference import Predictor
+
+    path = tmp_path / "small.safetensors"
+    save_weights(build_network(channels=TINY_CHANNELS), path, input_size=64)
+    loaded = load_weights(path)
+    assert loaded.input_size == 64
+    seen: list[tuple[int, ...]] = []
+    loaded.network.register_forward_pre_hook(lambda _module, args: seen.append(tuple(args[0].shape)))
+    prediction = Predictor(device="cpu", loaded=loaded, flip_tta=False).predict(np.full((90, 130), 120, np.uint8))
+    assert seen == [(1, 1, 64, 64)]
+    assert prediction.mask.shape == (90, 130)
+    explainer = GradCamExplainer(path, device="cpu")
+    assert explainer.explain(np.full((90, 130), 120, np.uint8), "benign").shape == (90, 130)
+
+
+@pytest.mark.parametrize("size", ["100", "8", "4096", "large"])
+def test_an_input_size_the_network_cannot_run_is_a_sentence(tmp_path: Path, size: str) -> None:
+    path = tmp_path / "odd.safetensors"
+    save_weights(build_network(channels=TINY_CHANNELS), path, {"input_size": size})
+    with pytest.raises(WeightsError, match="input size|-pixel input"):
+        load_weights(path)

@@ -112,3 +112,36 @@ def test_train_with_ema_keeps_the_average_and_resumes_it(busi_folder: Path, tmp_
     assert main([*args, "--epochs", "2"]) == 0
     rows = (tmp_path / "ema.history.csv").read_text().strip().splitlines()
     assert [r.split(",")[0] for r in rows[1:]] == ["1", "2"]
+
+
+def test_train_at_another_input_size_stores_it_and_fine_tuning_keeps_it(busi_folder: Path, tiny_weights: Path, tmp_path: Path) -> None:
+    from busviewer.ml.checkpoint import load_weights
+
+    out = tmp_path / "big.safetensors"
+    assert main(["train", str(busi_folder), "--out", str(out), "--epochs", "1", "--channels", "4,8,16",
+                 "--init", str(tiny_weights), "--input-size", "96"]) == 0
+    assert load_weights(out).input_size == 96
+    tuned = tmp_path / "tuned.safetensors"
+    assert main(["finetune", str(busi_folder), "--base", str(out), "--out", str(tuned), "--epochs", "1"]) == 0
+    assert load_weights(tuned).input_size == 96
+
+
+@pytest.mark.parametrize(("flag", "batch"), [("--flip-tta", 2), ("--no-flip-tta", 1)])
+def test_flip_tta_flag_decides_the_forward_batch(
+    flag: str, batch: int, busi_folder: Path, tiny_weights: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from busviewer.ml import network
+
+    seen: list[int] = []
+    original = network.AttentionUNetClassifier.forward
+
+    def counting(self: network.AttentionUNetClassifier, x: object) -> object:
+        seen.append(int(x.shape[0]))  # type: ignore[attr-defined]
+        return original(self, x)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(network.AttentionUNetClassifier, "forward", counting)
+    assert main(["evaluate", str(busi_folder), "--weights", str(tiny_weights), "--json", flag]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["flip_tta"] is (batch == 2)
+    assert seen and set(seen) == {batch}

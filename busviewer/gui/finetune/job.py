@@ -256,7 +256,7 @@ def _train_and_register(
         "settings": settings,
     }
     base.network.load_state_dict(result.state)
-    outcome.model_id = save_weights(base.network.cpu(), weights_path, metadata)
+    outcome.model_id = save_weights(base.network.cpu(), weights_path, metadata, base.input_size)
     outcome.weights_path = weights_path
     outcome.version = registry.register(
         ModelVersion(
