@@ -22,8 +22,8 @@ class Prediction:
     mask
         bool (H, W) lesion mask after thresholding and removing specks.
     uncertainty
-        float32 (H, W) in [0, 1]: binary entropy of the flip-averaged probability, high on doubtful borders;
-        None in a copy made by :meth:`without_maps`.
+        float32 (H, W) in [0, 1]: binary entropy of the lesion probability (plus the flip disagreement when
+        flip test-time augmentation is on), high on doubtful borders; None in a copy made by :meth:`without_maps`.
     model_id
         Which weights made it (name + short hash).
     device

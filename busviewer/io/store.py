@@ -9,23 +9,20 @@ the worst leftover is an unreferenced file, swept on a later open.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import sqlite3
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from busviewer.core.atomic import atomic_open
 from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus, current_user, utc_now_iso
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import UserFacingError
+from busviewer.io.mask_files import MaskFiles
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +30,6 @@ STORE_DIR_NAME = ".busviewer"
 DB_NAME = "cases.sqlite"
 MASK_DIR_NAME = "masks"
 SCHEMA_VERSION = 1
-
-#: Unreferenced mask files younger than this are left alone: another process may be about to commit them.
-ORPHAN_GRACE_SECONDS = 600.0
-
-_MASK_CACHE_SIZE = 64
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -69,14 +61,6 @@ def has_store(workspace_dir: Path) -> bool:
     return (store_dir(workspace_dir) / DB_NAME).is_file()
 
 
-def mask_digest(mask: np.ndarray) -> str:
-    """SHA-256 of a bool mask's shape and bits: the mask file's name and its checksum."""
-    data = np.asarray(mask, dtype=bool)
-    hasher = hashlib.sha256(np.asarray(data.shape, dtype="<i8").tobytes())
-    hasher.update(np.packbits(data, axis=None).tobytes())
-    return hasher.hexdigest()
-
-
 class CaseStore:
     """Review state of one workspace folder, safe against crashes at any moment.
 
@@ -99,7 +83,7 @@ class CaseStore:
         self.db_path = store_dir(self.workspace_dir) / DB_NAME
         self.mask_dir = store_dir(self.workspace_dir) / MASK_DIR_NAME
         self._lock = threading.RLock()
-        self._mask_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._masks = MaskFiles(self.mask_dir)
         if not self.workspace_dir.is_dir():
             raise UserFacingError(f"The workspace folder {self.workspace_dir} does not exist.")
         try:
@@ -341,7 +325,7 @@ class CaseStore:
         return True, {old[k] for k in ("ai_mask", "current_mask") if old[k] and old[k] not in keys}
 
     def _write_frame_masks(self, frame: FrameReview) -> tuple[str | None, str | None]:
-        return self._write_mask(frame.ai_mask), self._write_mask(frame.current_mask)
+        return self._masks.write(frame.ai_mask), self._masks.write(frame.current_mask)
 
     @staticmethod
     def _keyed_masks(
@@ -350,48 +334,6 @@ class CaseStore:
         for key, mask in zip(keys[frame.frame_index], (frame.ai_mask, frame.current_mask), strict=True):
             if key is not None and mask is not None:
                 yield key, mask
-
-    def _mask_path(self, key: str) -> Path:
-        return self.mask_dir / f"{key}.npz"
-
-    def _write_mask(self, mask: np.ndarray | None) -> str | None:
-        if mask is None:
-            return None
-        data = np.asarray(mask, dtype=bool)
-        key = mask_digest(data)
-        path = self._mask_path(key)
-        if path.exists():
-            return key  # content-addressed: an existing file already holds exactly these bits
-        try:
-            with atomic_open(path, "wb") as handle:
-                np.savez_compressed(
-                    handle, shape=np.asarray(data.shape, dtype=np.int64), bits=np.packbits(data, axis=None)
-                )
-        except OSError as exc:
-            raise UserFacingError(f"The mask could not be saved in {self.mask_dir} ({exc.strerror}).") from exc
-        return key
-
-    def _read_mask(self, key: str | None, case_id: str) -> np.ndarray | None:
-        if key is None:
-            return None
-        cached = self._mask_cache.get(key)
-        if cached is None:
-            try:
-                with np.load(self._mask_path(key), allow_pickle=False) as data:
-                    shape = tuple(int(n) for n in data["shape"])
-                    bits = data["bits"]
-                cached = np.unpackbits(bits, count=int(np.prod(shape))).reshape(shape).astype(bool)
-            except (OSError, KeyError, ValueError) as exc:
-                log.warning("mask %s of case %s cannot be read: %s", key, case_id, exc)
-                return None
-            if mask_digest(cached) != key:
-                log.warning("mask %s of case %s fails its checksum; ignoring it", key, case_id)
-                return None
-            self._mask_cache[key] = cached
-            while len(self._mask_cache) > _MASK_CACHE_SIZE:
-                self._mask_cache.popitem(last=False)
-        self._mask_cache.move_to_end(key)
-        return cached.copy()
 
     def _record_from_row(self, row: tuple[Any, ...], with_masks: bool) -> CaseRecord:
         case_id, source, status, reviewer_class, updated_by, updated_at = row
@@ -402,10 +344,10 @@ class CaseStore:
         ):
             frames[index] = FrameReview(
                 frame_index=index,
-                ai_mask=self._read_mask(ai_key, case_id) if with_masks else None,
+                ai_mask=self._masks.read(ai_key, case_id) if with_masks else None,
                 ai_model_id=model_id,
                 ai_probabilities=tuple(json.loads(probabilities)) if probabilities else None,
-                current_mask=self._read_mask(current_key, case_id) if with_masks else None,
+                current_mask=self._masks.read(current_key, case_id) if with_masks else None,
                 uncertainty_score=uncertainty,
             )
         source_path = Path(source)
@@ -434,23 +376,15 @@ class CaseStore:
                     "SELECT 1 FROM frames WHERE ai_mask = ? OR current_mask = ? LIMIT 1", (key, key)
                 ).fetchone()
                 if still_used is None:
-                    with contextlib.suppress(OSError):
-                        self._mask_path(key).unlink()
+                    self._masks.delete(key)
             for key, mask in written.items():
                 # Another process may have released an identical mask between our write and our commit.
-                if not self._mask_path(key).exists():
+                if not self._masks.exists(key):
                     log.warning("mask file %s vanished before commit; writing it again", key)
-                    self._write_mask(mask)
+                    self._masks.write(mask)
 
     def _sweep_orphans(self) -> None:
-        """Delete mask and temporary files no row refers to, once they are old enough to be nobody's work."""
         referenced = {
             key for pair in self._conn.execute("SELECT ai_mask, current_mask FROM frames") for key in pair if key
         }
-        cutoff = time.time() - ORPHAN_GRACE_SECONDS
-        for path in self.mask_dir.iterdir():
-            is_temp = path.name.startswith(".") and path.name.endswith(".tmp")
-            if is_temp or (path.suffix == ".npz" and path.stem not in referenced):
-                with contextlib.suppress(OSError):
-                    if path.stat().st_mtime < cutoff:
-                        path.unlink()
+        self._masks.sweep(referenced)

@@ -1,4 +1,4 @@
-"""Inference on one frame: pre-process, forward (with a flip for uncertainty), post-process to source size."""
+"""Inference on one frame: pre-process, forward (optionally with a mirrored copy), post-process to source size."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ import pytest
 
 from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus
 from busviewer.core.errors import UserFacingError
-from busviewer.io.store import CaseStore, has_store, mask_digest
+from busviewer.io.mask_files import mask_digest
+from busviewer.io.store import CaseStore, has_store
 
 
 def _mask(shape: tuple[int, int], top: int, left: int, size: int) -> np.ndarray:
