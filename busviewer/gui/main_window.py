@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QStackedWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -29,7 +28,9 @@ from busviewer.gui import dialogs
 from busviewer.gui.canvas import ScanCanvas
 from busviewer.gui.case_list import CaseListPanel
 from busviewer.gui.cine_bar import CineBar
+from busviewer.gui.empty_page import empty_page
 from busviewer.gui.recent_files import RecentFiles, app_settings
+from busviewer.gui.recent_menu import RecentMenu
 from busviewer.gui.session import (
     CaseNavigator,
     ViewerSession,
@@ -38,21 +39,13 @@ from busviewer.gui.session import (
     pixel_readout_text,
     scan_summary_text,
 )
+from busviewer.gui.toolbar import add_toolbar_shown_when_filled
 
 log = logging.getLogger(__name__)
 
 _EMPTY_PAGE, _VIEWER_PAGE = 0, 1
 #: Width of the right-hand panels on a first start, as a share of the window.
 _RIGHT_PANEL_SHARE = 0.3
-
-
-class _ShowWhenFilled(QObject):
-    """Keeps a toolbar hidden until someone adds an action to it, so an empty bar never shows."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.ActionAdded and isinstance(watched, QToolBar):
-            watched.setVisible(True)
-        return False
 
 
 class MainWindow(QMainWindow):
@@ -161,10 +154,7 @@ class MainWindow(QMainWindow):
 
     def open_paths(self, paths: list[Path]) -> None:
         """Open files and/or folders: they become the case list and the first one is shown."""
-        for path in paths:
-            if Path(path).exists():
-                self.recent_files.add(Path(path))
-        self._refresh_recent_menu()
+        self.recent.remember([Path(p) for p in paths])
         self.navigator.open_paths([Path(p) for p in paths])
 
     def open_demo(self) -> None:
@@ -182,22 +172,6 @@ class MainWindow(QMainWindow):
 
     # --------------------------------------------------------------- layout
     def _build_central(self) -> None:
-        empty = QWidget()
-        title = QLabel("No scan open")
-        title.setObjectName("emptyTitle")
-        hint = QLabel(
-            "Open a scan with File ▸ Open (Ctrl+O) or a folder of scans with File ▸ Open Folder "
-            "(Ctrl+Shift+O),<br>or drop files or folders here.  Images and DICOM files are read."
-        )
-        hint.setObjectName("emptyHint")
-        # Wrapped, so the empty page never sets a wide minimum for the centre that squeezes the side panels.
-        hint.setWordWrap(True)
-        empty_layout = QVBoxLayout(empty)
-        empty_layout.addStretch(1)
-        for label in (title, hint):
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            empty_layout.addWidget(label)
-        empty_layout.addStretch(1)
         viewer = QWidget()
         viewer_layout = QVBoxLayout(viewer)
         viewer_layout.setContentsMargins(0, 0, 0, 0)
@@ -205,7 +179,7 @@ class MainWindow(QMainWindow):
         viewer_layout.addWidget(self.canvas, stretch=1)
         viewer_layout.addWidget(self.cine_bar)
         self._pages = QStackedWidget()
-        self._pages.addWidget(empty)
+        self._pages.addWidget(empty_page())
         self._pages.addWidget(viewer)
         self.setCentralWidget(self._pages)
 
@@ -226,6 +200,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Open…", self._ask_open_files, "Ctrl+O")
         self._action(file_menu, "Open &Folder…", self._ask_open_folder, "Ctrl+Shift+O")
         self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent = RecentMenu(self.recent_menu, self.recent_files, self.open_paths)
         self._action(file_menu, "Open &Demo Scan", self.open_demo)
         file_menu.addSeparator()
         self.quit_action = self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
@@ -248,19 +223,11 @@ class MainWindow(QMainWindow):
         self.panels_menu.addAction(self.case_dock.toggleViewAction())
 
         self.tools_menu = menu_bar.addMenu("&Tools")
-        self.review_toolbar = QToolBar("Review", self)
-        self.review_toolbar.setObjectName("review_toolbar")
-        self.review_toolbar.setMovable(False)
-        self.review_toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.review_toolbar)
-        self.review_toolbar.hide()
-        self._toolbar_filter = _ShowWhenFilled(self)
-        self.review_toolbar.installEventFilter(self._toolbar_filter)
+        self.review_toolbar = add_toolbar_shown_when_filled(self, "Review", "review_toolbar")
 
         help_menu = menu_bar.addMenu("&Help")
         self._action(help_menu, "&Keys and Mouse…", self.show_keys, "F1")
         self._action(help_menu, "&About busviewer", lambda: dialogs.show_about(self))
-        self._refresh_recent_menu()
 
     def _action(self, menu: QMenu, text: str, slot: Callable[[], object], *keys: str) -> QAction:
         action = QAction(text, self)
@@ -319,8 +286,7 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         if path is not None:
             self.case_list.set_status(path, "unreadable")
-            self.recent_files.remove(path)
-            self._refresh_recent_menu()
+            self.recent.forget(path)
         self.show_error(sentence)
 
     @Slot(object)
@@ -364,36 +330,14 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------- file actions
     def _ask_open_files(self) -> None:
-        paths = dialogs.ask_open_files(self, self._last_folder())
+        paths = dialogs.ask_open_files(self, self.recent.last_folder())
         if paths:
             self.open_paths(paths)
 
     def _ask_open_folder(self) -> None:
-        folder = dialogs.ask_open_folder(self, self._last_folder())
+        folder = dialogs.ask_open_folder(self, self.recent.last_folder())
         if folder is not None:
             self.open_paths([folder])
-
-    def _last_folder(self) -> Path | None:
-        recent = self.recent_files.paths()
-        if not recent:
-            return None
-        return recent[0] if recent[0].is_dir() else recent[0].parent
-
-    def _refresh_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        entries = self.recent_files.paths()
-        for path in entries:
-            label = f"{path.name}{'/' if path.is_dir() else ''}  —  {path.parent}"
-            action = self.recent_menu.addAction(label)
-            action.triggered.connect(lambda _checked=False, p=path: self.open_paths([p]))
-        if entries:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear List", self._clear_recent)
-        self.recent_menu.setEnabled(bool(entries))
-
-    def _clear_recent(self) -> None:
-        self.recent_files.clear()
-        self._refresh_recent_menu()
 
     def show_keys(self) -> None:
         """Help > Keys and Mouse: every shortcut, read from the menus, plus the mouse gestures."""
