@@ -1,5 +1,8 @@
 """End-to-end ``predict`` time per image (decode, pre-process, forward, post-process) against the bare forward.
 
+The forward runs through ONNX Runtime when the predictor uses it; torch eager, contiguous and frozen
+TorchScript forwards are timed beside it.
+
 Prints one JSON object. Uses a ~560x470 BUSI image when ../shared/data is present, else the demo scan.
 Run: ``.venv/bin/python benchmarks/predict_speed.py [--weights W] [--runs N]``
 """
@@ -62,32 +65,42 @@ def main() -> int:
     results: dict[str, object] = {"image": path.name, "threads": torch.get_num_threads()}
     for tta in (False, True):
         predictor = Predictor(args.weights, device="cpu", flip_tta=tta)
-        network = predictor._loaded.network  # noqa: SLF001 - the benchmark times the bare network on purpose
+        eager = Predictor(args.weights, device="cpu", flip_tta=tta, runtime="torch")
+        network = eager._loaded.network  # noqa: SLF001 - the benchmark times the bare network on purpose
+        onnx = predictor._onnx  # noqa: SLF001
         shape = load_scan(path).shape
-        batch = torch.from_numpy(preprocess(load_scan(path).grey_frame(0))[np.newaxis])
+        batch = torch.from_numpy(preprocess(load_scan(path).grey_frame(0), predictor._loaded.input_size)[np.newaxis])  # noqa: SLF001
         if tta:
             batch = torch.cat((batch, batch.flip(3)))
         batch_cl = batch.contiguous(memory_format=torch.channels_last)
 
-        def end_to_end() -> None:
+        def end_to_end(which=predictor) -> None:  # type: ignore[no-untyped-def]
             scan = load_scan(path)
-            predictor.predict(scan.grey_frame(0))
+            which.predict(scan.grey_frame(0))
 
-        def bare() -> None:
+        def bare_torch() -> None:
             with torch.inference_mode():
                 network(batch_cl)
 
+        def bare_onnx() -> None:
+            onnx(batch.numpy())
+
         key = "flip_tta" if tta else "single"
         e2e = _median_ms(end_to_end, args.runs)
-        fwd = _median_ms(bare, args.runs)
-        results[key] = {"end_to_end_ms": round(e2e, 2), "forward_ms": round(fwd, 2), "ratio": round(e2e / fwd, 2)}
+        fwd = _median_ms(bare_onnx if onnx is not None else bare_torch, args.runs)
+        results[key] = {
+            "runtime": predictor.runtime_name, "end_to_end_ms": round(e2e, 2), "forward_ms": round(fwd, 2),
+            "ratio": round(e2e / fwd, 2),
+            "end_to_end_ms_torch": round(_median_ms(lambda: end_to_end(eager), args.runs), 2),
+            "forward_ms_torch_channels_last": round(_median_ms(bare_torch, args.runs), 2),
+        }
         network_plain = network.to(memory_format=torch.contiguous_format)
 
         def bare_plain() -> None:
             with torch.inference_mode():
                 network_plain(batch.contiguous())
 
-        results[key]["forward_ms_contiguous"] = round(_median_ms(bare_plain, args.runs), 2)  # type: ignore[index]
+        results[key]["forward_ms_torch_contiguous"] = round(_median_ms(bare_plain, args.runs), 2)  # type: ignore[index]
         network.to(memory_format=torch.channels_last)
         results[key]["forward_ms_torchscript_frozen"] = round(_median_ms(_frozen(network, batch_cl), args.runs), 2)  # type: ignore[index]
     results["source_shape"] = list(shape)

@@ -12,7 +12,7 @@ from busviewer.core.errors import UserFacingError
 
 log = logging.getLogger("busviewer")
 
-SUBCOMMANDS = ("info", "train", "evaluate", "predict", "export", "finetune", "models")
+SUBCOMMANDS = ("info", "train", "evaluate", "predict", "export", "finetune", "ensemble", "models")
 
 
 def setup_logging(verbose: bool = False) -> None:

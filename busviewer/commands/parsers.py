@@ -9,7 +9,15 @@ from busviewer.core.constants import FLIP_TTA, INPUT_SIZE
 
 
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
-    from busviewer.commands import evaluate_cmd, export_cmd, finetune_cmd, info_cmd, predict_cmd, train_cmd
+    from busviewer.commands import (
+        ensemble_cmd,
+        evaluate_cmd,
+        export_cmd,
+        finetune_cmd,
+        info_cmd,
+        predict_cmd,
+        train_cmd,
+    )
 
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -69,6 +77,12 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     finetune.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     finetune.add_argument("--json", action="store_true", help="print one JSON object")
     finetune.set_defaults(handler=finetune_cmd.run)
+
+    ensemble = sub.add_parser("ensemble", help="store several trained weights files as one model that averages them")
+    ensemble.add_argument("members", type=Path, nargs="+", help="weights files (.safetensors) trained at one input size")
+    ensemble.add_argument("--out", type=Path, required=True, help="weights file to write (.safetensors)")
+    ensemble.add_argument("--json", action="store_true", help="print one JSON object")
+    ensemble.set_defaults(handler=ensemble_cmd.run)
 
     export = sub.add_parser("export", help="write masks, PDF reports, DICOM SEG/SR and a summary of a reviewed folder")
     export.add_argument("workspace", type=Path, help="folder whose review state (.busviewer) to export")

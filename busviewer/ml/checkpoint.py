@@ -15,14 +15,18 @@ from safetensors.torch import load_file, save
 from busviewer.core.atomic import atomic_write_bytes
 from busviewer.core.constants import CLASS_NAMES, DEFAULT_CHANNELS, INPUT_SIZE, MAX_INPUT_SIZE, MIN_INPUT_SIZE
 from busviewer.core.errors import WeightsError
+from busviewer.ml.ensemble import AttentionUNetEnsemble, members_of
 from busviewer.ml.network import AttentionUNetClassifier, build_network
+
+#: Most members an ensemble file may ask for: each one costs a forward pass per scan.
+MAX_MEMBERS = 4
 
 
 @dataclass
 class LoadedModel:
     """A network ready for inference, with where it came from."""
 
-    network: AttentionUNetClassifier
+    network: AttentionUNetClassifier | AttentionUNetEnsemble
     model_id: str
     metadata: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
@@ -46,6 +50,7 @@ def save_weights(
     meta = {
         "channels": json.dumps(list(getattr(network, "channels", DEFAULT_CHANNELS))),
         "input_size": str(int(input_size)),
+        "members": str(len(members_of(network))),
         "class_names": json.dumps(list(CLASS_NAMES)),
         "format": "busviewer-attention-unet-1",
     }
@@ -95,7 +100,7 @@ def load_weights(path: Path) -> LoadedModel:
     if metadata.get("format") != "busviewer-attention-unet-1":
         raise WeightsError(f"{path.name} does not hold busviewer Attention U-Net weights.")
     input_size = _input_size(metadata, path)
-    network = build_network(channels=metadata.get("channels", DEFAULT_CHANNELS))
+    network = _build(metadata, path)
     try:
         network.load_state_dict(state, strict=True)
     except RuntimeError as exc:
@@ -113,6 +118,20 @@ def _input_size(metadata: dict[str, Any], path: Path) -> int:
     if not MIN_INPUT_SIZE <= size <= MAX_INPUT_SIZE or size % 16:
         raise WeightsError(f"{path.name} asks for a {size}-pixel input, which this version cannot run.")
     return size
+
+
+def _build(metadata: dict[str, Any], path: Path) -> AttentionUNetClassifier | AttentionUNetEnsemble:
+    """One network, or an ensemble when the file stores several members side by side."""
+    channels = metadata.get("channels", DEFAULT_CHANNELS)
+    try:
+        count = int(metadata.get("members", 1))
+    except (TypeError, ValueError) as exc:
+        raise WeightsError(f"{path.name} states no usable member count.") from exc
+    if not 1 <= count <= MAX_MEMBERS:
+        raise WeightsError(f"{path.name} holds {count} networks; this version runs 1 to {MAX_MEMBERS}.")
+    if count == 1:
+        return build_network(channels=channels)
+    return AttentionUNetEnsemble([build_network(channels=channels) for _ in range(count)])
 
 
 def default_weights_path() -> Path:

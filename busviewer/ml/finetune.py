@@ -100,7 +100,7 @@ def fine_tune(
     config = config or FineTuneConfig()
     started = time.perf_counter()
     train_cases, val_cases = split_cases(cases, config)
-    predictor = Predictor(device=device, loaded=base, flip_tta=False)
+    predictor = Predictor(device=device, loaded=base, flip_tta=False, runtime="torch")
     yield PhaseRecord("evaluate-before")
     before = score_cases(predictor, val_cases)
 
@@ -122,7 +122,7 @@ def fine_tune(
         return FineTuneResult(result.best_state, before, {}, False, time.perf_counter() - started, *ids, cancelled=True)
     candidate.network.load_state_dict(result.best_state)
     yield PhaseRecord("evaluate-after")
-    after = score_cases(Predictor(device=device, loaded=candidate, flip_tta=False), val_cases)
+    after = score_cases(Predictor(device=device, loaded=candidate, flip_tta=False, runtime="torch"), val_cases)
     accepted = bool(after["dice"] >= before["dice"])
     return FineTuneResult(
         state={k: v.detach().cpu() for k, v in candidate.network.state_dict().items()},

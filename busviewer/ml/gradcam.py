@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.ml.checkpoint import LoadedModel, default_weights_path, load_weights
 from busviewer.ml.device import pick_device
-from busviewer.ml.network import AttentionUNetClassifier
+from busviewer.ml.ensemble import members_of
 from busviewer.ml.postprocess import resize_probability
 from busviewer.ml.transforms import preprocess
 
@@ -20,28 +20,29 @@ from busviewer.ml.transforms import preprocess
 LESION_TARGET = "lesion"
 
 
-def _layer(network: AttentionUNetClassifier, target: str) -> torch.nn.Module:
+def _layers(network: torch.nn.Module, target: str) -> list[torch.nn.Module]:
     # The class head reads the bottleneck; one level finer keeps the map readable yet class-driven.
-    # The lesion output is explained at the second-finest decoder level.
+    # The lesion output is explained at the second-finest decoder level. An ensemble explains
+    # through every member at that level.
     if target == LESION_TARGET:
-        return network.decoders[-2]
-    return network.encoders[-2]
+        return [member.decoders[-2] for member in members_of(network)]
+    return [member.encoders[-2] for member in members_of(network)]
 
 
-def grad_cam(network: AttentionUNetClassifier, batch: torch.Tensor, target: str) -> np.ndarray:
+def grad_cam(network: torch.nn.Module, batch: torch.Tensor, target: str) -> np.ndarray:
     """Grad-CAM map in [0, 1] at the network's input size for one image ``batch`` [1, 1, S, S].
 
     For a class target the score is that class's logit; for ``lesion`` it is the summed mask logit
-    over pixels the network calls lesion (all pixels' probabilities when none is called).
+    over pixels the network calls lesion (all pixels' probabilities when none is called). For an
+    ensemble the members' maps of the ensemble's score are summed before scaling.
     """
-    layer = _layer(network, target)
-    store: dict[str, torch.Tensor] = {}
+    store: list[torch.Tensor] = []
 
     def keep(_module: torch.nn.Module, _inp: object, out: torch.Tensor) -> None:
         out.retain_grad()
-        store["act"] = out
+        store.append(out)
 
-    handle = layer.register_forward_hook(keep)
+    handles = [layer.register_forward_hook(keep) for layer in _layers(network, target)]
     try:
         network.zero_grad(set_to_none=True)
         with torch.enable_grad():
@@ -53,15 +54,20 @@ def grad_cam(network: AttentionUNetClassifier, batch: torch.Tensor, target: str)
                 score = class_logits[0, CLASS_NAMES.index(target)]
             score.backward()
     finally:
-        handle.remove()
-    act = store["act"]
-    grad = act.grad if act.grad is not None else torch.zeros_like(act)
-    weights = grad.mean(dim=(2, 3), keepdim=True)
-    cam = F.relu((weights * act).sum(dim=1, keepdim=True))
-    cam = F.interpolate(cam, size=batch.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
+        for handle in handles:
+            handle.remove()
+    cam = sum(_layer_cam(act, batch.shape[-2:]) for act in store)
     cam = cam.detach().float().cpu().numpy()
     top = float(cam.max())
     return (cam / top).astype(np.float32) if top > 0 else np.zeros_like(cam, dtype=np.float32)
+
+
+def _layer_cam(act: torch.Tensor, size: torch.Size) -> torch.Tensor:
+    """Gradient-weighted activation of one layer, rectified and resized to ``size``."""
+    grad = act.grad if act.grad is not None else torch.zeros_like(act)
+    weights = grad.mean(dim=(2, 3), keepdim=True)
+    cam = F.relu((weights * act).sum(dim=1, keepdim=True))
+    return F.interpolate(cam, size=size, mode="bilinear", align_corners=False)[0, 0]
 
 
 class GradCamExplainer:

@@ -12,6 +12,7 @@ from busviewer.core.constants import CLASS_NAMES, FLIP_TTA, NORMAL_SUPPRESSES_MA
 from busviewer.core.prediction import Prediction
 from busviewer.ml.checkpoint import LoadedModel, default_weights_path, load_weights
 from busviewer.ml.device import pick_device
+from busviewer.ml.onnx_runtime import OnnxForward, onnx_forward_for
 from busviewer.ml.postprocess import binary_entropy, probability_to_mask, resize_probability
 from busviewer.ml.transforms import preprocess
 
@@ -28,6 +29,9 @@ class Predictor:
     flip_tta
         Also run the horizontally flipped image: the average is the probability, the disagreement
         feeds the uncertainty map.
+    runtime
+        ``auto`` runs the forward pass through ONNX Runtime on CPU when it is installed and agrees
+        with torch (faster); ``torch`` always uses torch (no export, for short-lived predictors).
     """
 
     def __init__(
@@ -36,17 +40,30 @@ class Predictor:
         device: str = "auto",
         flip_tta: bool = FLIP_TTA,
         loaded: LoadedModel | None = None,
+        runtime: str = "auto",
     ) -> None:
+        if runtime not in ("auto", "torch"):
+            raise ValueError(f"unknown runtime {runtime!r}")
         self.device = pick_device(device)
         self.flip_tta = flip_tta
+        self.runtime = runtime
         self._lock = threading.Lock()
-        self._loaded = self._prepare(loaded or load_weights(weights or default_weights_path()))
+        self._loaded, self._onnx = self._prepare(loaded or load_weights(weights or default_weights_path()))
 
-    def _prepare(self, loaded: LoadedModel) -> LoadedModel:
+    def _prepare(self, loaded: LoadedModel) -> tuple[LoadedModel, OnnxForward | None]:
         loaded.network.to(self.device).eval()
-        if self.device.type == "cpu":
-            loaded.network.to(memory_format=torch.channels_last)
-        return loaded
+        if self.device.type != "cpu":
+            return loaded, None
+        loaded.network.to(memory_format=torch.channels_last)
+        onnx = None
+        if self.runtime == "auto":
+            onnx = onnx_forward_for(loaded.network, loaded.input_size, loaded.model_id)
+        return loaded, onnx
+
+    @property
+    def runtime_name(self) -> str:
+        """What runs the forward pass: ``onnxruntime`` or ``torch``."""
+        return "onnxruntime" if self._onnx is not None else "torch"
 
     @property
     def model_id(self) -> str:
@@ -58,22 +75,25 @@ class Predictor:
 
     def swap_weights(self, weights: Path) -> None:
         """Load ``weights`` fully, then replace the active network in one step; failures leave the old one."""
-        fresh = self._prepare(load_weights(weights))
+        fresh, onnx = self._prepare(load_weights(weights))
         with self._lock:
-            self._loaded = fresh
+            self._loaded, self._onnx = fresh, onnx
 
     @torch.inference_mode()
     def forward(self, grey_image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Network-resolution outputs: (lesion probability, class probabilities, flip disagreement)."""
         with self._lock:
-            network, size = self._loaded.network, self._loaded.input_size
+            network, size, onnx = self._loaded.network, self._loaded.input_size, self._onnx
         batch = torch.from_numpy(preprocess(grey_image, size)[np.newaxis])
         if self.flip_tta:
             batch = torch.cat((batch, torch.flip(batch, dims=(3,))))
-        batch = batch.to(self.device)
-        if self.device.type == "cpu":
-            batch = batch.contiguous(memory_format=torch.channels_last)
-        mask_logits, class_logits = network(batch)
+        if onnx is not None:
+            mask_logits, class_logits = (torch.from_numpy(out) for out in onnx(batch.numpy()))
+        else:
+            batch = batch.to(self.device)
+            if self.device.type == "cpu":
+                batch = batch.contiguous(memory_format=torch.channels_last)
+            mask_logits, class_logits = network(batch)
         probs = torch.sigmoid(mask_logits[:, 0]).float().cpu().numpy()
         classes = torch.softmax(class_logits.float(), dim=1).cpu().numpy()
         if self.flip_tta:

@@ -18,6 +18,7 @@ import torch.distributed as dist
 
 from busviewer.core.constants import DEFAULT_SEED, MASK_THRESHOLD
 from busviewer.ml.dataset import CaseArrays
+from busviewer.ml.ensemble import members_of
 from busviewer.ml.losses import JointLoss
 
 
@@ -169,7 +170,7 @@ def fit(
     model = torch.nn.parallel.DistributedDataParallel(network) if distributed else network
     anchor = {k: v.detach().clone() for k, v in network.named_parameters()} if config.anchor_weight else None
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    n_classes = int(network.class_head[-1].out_features)  # type: ignore[index,union-attr]
+    n_classes = int(members_of(network)[0].class_head[-1].out_features)  # type: ignore[index,union-attr]
     criterion = JointLoss(config.class_weight, per_class_weights=_class_weights(train_data.labels, n_classes)).to(device)
 
     ema = _averaged_copy(network, config.ema_decay)

@@ -12,12 +12,13 @@ import torch
 import torch.distributed as dist
 
 from busviewer.core.constants import DEFAULT_CHANNELS, INPUT_SIZE, VALIDATION_FRACTION
+from busviewer.core.errors import UserFacingError
 from busviewer.core.split import stratified_split
 from busviewer.core.training_case import LabelledCase
 from busviewer.ml.checkpoint import load_weights, save_weights
 from busviewer.ml.dataset import CaseArrays
 from busviewer.ml.device import pick_device
-from busviewer.ml.network import build_network
+from busviewer.ml.network import AttentionUNetClassifier, build_network
 from busviewer.ml.train import EpochRecord, FitResult, StepRecord, TrainConfig, fit
 
 
@@ -41,6 +42,16 @@ def init_distributed_if_launched() -> bool:
     if backend == "nccl":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     return True
+
+
+def _single_network_state(path: Path, channels: tuple[int, ...]) -> dict[str, torch.Tensor]:
+    """Weights of the one network in ``path``, refused in a sentence when they cannot start this run."""
+    loaded = load_weights(path)
+    if not isinstance(loaded.network, AttentionUNetClassifier):
+        raise UserFacingError(f"{path.name} is an ensemble; a warm restart starts from one network's weights.")
+    if loaded.network.channels != tuple(channels):
+        raise UserFacingError(f"{path.name} has channels {list(loaded.network.channels)}, not {list(channels)}.")
+    return loaded.network.state_dict()
 
 
 def train_from_cases(
@@ -68,7 +79,7 @@ def train_from_cases(
     network = build_network(channels=channels)
     if init_weights is not None:
         # A warm restart: continue from earlier weights with a fresh schedule.
-        network.load_state_dict(load_weights(init_weights).network.state_dict())
+        network.load_state_dict(_single_network_state(init_weights, channels))
     resume = out.with_name(out.name + ".resume.pt")
     result: FitResult = yield from fit(network, train_data, val_data, config, device, resume_path=resume)
     model_id = None
