@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from busviewer.core.constants import FLIP_TTA, INPUT_SIZE
+from busviewer.core.constants import DEFAULT_SEED, FLIP_TTA, INPUT_SIZE
 
 
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +32,10 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--epochs", type=int, default=40)
     train.add_argument("--batch-size", type=int, default=8)
     train.add_argument("--lr", type=float, default=2e-3)
-    train.add_argument("--seed", type=int, default=None)
+    train.add_argument("--seed", type=int, default=None,
+                       help=f"seed of initialisation, augmentation and batch order (default {DEFAULT_SEED})")
+    train.add_argument("--split-seed", type=int, default=DEFAULT_SEED,
+                       help=f"seed of the stratified validation split (default {DEFAULT_SEED}; evaluate's --seed)")
     train.add_argument("--channels", type=str, default=None, help="comma-separated channels per level, e.g. 16,32,64,128,256")
     train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     train.add_argument("--init", type=Path, default=None, help="start from these weights (a warm restart) instead of random")

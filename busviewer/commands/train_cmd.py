@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     cases = [LabelledCase(*load_busi_case(case), case.label, case.case_id) for case in list_busi_cases(args.data_dir)]
     runner = train_from_cases(
         cases, args.out, config, args.device, channels, command=command, init_weights=args.init,
-        input_size=args.input_size,
+        input_size=args.input_size, split_seed=args.split_seed,
     )
     csv_path = args.out.with_name(args.out.stem + ".history.csv")
     png_path = args.out.with_name(args.out.stem + ".history.png")

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from busviewer.core.constants import DEFAULT_CHANNELS, INPUT_SIZE, VALIDATION_FRACTION
+from busviewer.core.constants import DEFAULT_CHANNELS, DEFAULT_SEED, INPUT_SIZE, VALIDATION_FRACTION
 from busviewer.core.errors import UserFacingError
 from busviewer.core.split import stratified_split
 from busviewer.core.training_case import LabelledCase
@@ -64,13 +64,18 @@ def train_from_cases(
     command: str = "",
     init_weights: Path | None = None,
     input_size: int = INPUT_SIZE,
+    split_seed: int = DEFAULT_SEED,
 ) -> Generator[StepRecord | EpochRecord, None, TrainingOutcome]:
-    """Train with a stratified split of ``cases``; yield progress; write the best weights to ``out``."""
+    """Train with a stratified split of ``cases``; yield progress; write the best weights to ``out``.
+
+    ``split_seed`` fixes the validation split on its own, so runs with other training seeds (members
+    of an ensemble, say) are still measured on the same held-out cases.
+    """
     distributed = init_distributed_if_launched()
     device = pick_device(device_preference)
     if distributed and device.type == "cuda":
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-    train_idx, val_idx = stratified_split([c.label for c in cases], validation_fraction, config.seed)
+    train_idx, val_idx = stratified_split([c.label for c in cases], validation_fraction, split_seed)
     def arrays(indices: list[int]) -> CaseArrays:
         return CaseArrays([cases[i].image for i in indices], [cases[i].mask for i in indices], [cases[i].label for i in indices], input_size)
 
@@ -93,6 +98,7 @@ def train_from_cases(
             "train_cases": len(train_idx),
             "validation_cases": len(val_idx),
             "seed": config.seed,
+            "split_seed": split_seed,
             "initialised_from": load_weights(init_weights).model_id if init_weights is not None else "random",
         }
         model_id = save_weights(network.cpu(), out, metadata, input_size)

@@ -152,3 +152,29 @@ def test_flip_tta_flag_decides_the_forward_batch(
     metrics = json.loads(capsys.readouterr().out)
     assert metrics["flip_tta"] is (batch == 2)
     assert seen and max(seen) == batch
+
+
+def test_training_seed_leaves_the_validation_split_alone(busi_folder: Path, tmp_path: Path) -> None:
+    from busviewer.core.training_case import LabelledCase
+    from busviewer.io.busi import list_busi_cases, load_busi_case
+    from busviewer.ml.checkpoint import read_metadata
+    from busviewer.ml.train import TrainConfig
+    from busviewer.ml.training_run import train_from_cases
+
+    cases = [LabelledCase(*load_busi_case(c), c.label, c.case_id) for c in list_busi_cases(busi_folder)]
+
+    def validation_ids(name: str, seed: int, split_seed: int) -> list[str]:
+        runner = train_from_cases(
+            cases, tmp_path / name, TrainConfig(epochs=1, seed=seed), "cpu", (4, 8, 16), split_seed=split_seed,
+            validation_fraction=0.25,
+        )
+        while True:
+            try:
+                next(runner)
+            except StopIteration as stop:
+                assert read_metadata(tmp_path / name)["split_seed"] == split_seed
+                return sorted(stop.value.validation_ids)
+
+    reference = validation_ids("a.safetensors", 42, 42)
+    assert validation_ids("b.safetensors", 7, 42) == reference   # an ensemble member's seed
+    assert validation_ids("c.safetensors", 42, 3) != reference   # the split has its own seed
