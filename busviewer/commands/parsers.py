@@ -42,6 +42,8 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--warmup-epochs", type=int, default=2)
     train.add_argument("--ema", type=float, default=None, metavar="DECAY",
                        help="validate and keep an exponential moving average of the weights, e.g. 0.998 per step")
+    train.add_argument("--mirror-prob", type=float, default=0.5, metavar="P",
+                       help="chance of a left-right mirror per training draw (default 0.5)")
     train.add_argument("--input-size", type=int, default=INPUT_SIZE, metavar="PIXELS",
                        help=f"square side the network sees (default {INPUT_SIZE}); stored with the weights")
     train.set_defaults(handler=train_cmd.run)

@@ -31,8 +31,10 @@ def run(args: argparse.Namespace) -> int:
     config = TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
         seed=DEFAULT_SEED if args.seed is None else args.seed, warmup_epochs=args.warmup_epochs,
-        ema_decay=args.ema,
+        ema_decay=args.ema, mirror_probability=args.mirror_prob,
     )
+    if not 0.0 <= args.mirror_prob <= 1.0:
+        raise UserFacingError(f"--mirror-prob is a probability between 0 and 1, not {args.mirror_prob}.")
     command = "busviewer " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     cases = [LabelledCase(*load_busi_case(case), case.label, case.case_id) for case in list_busi_cases(args.data_dir)]
     runner = train_from_cases(

@@ -33,14 +33,14 @@ class CaseArrays:
         return int(self.labels.shape[0])
 
     def batch(
-        self, indices: Sequence[int], rng: np.random.Generator | None
+        self, indices: Sequence[int], rng: np.random.Generator | None, mirror_probability: float = 0.5
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Tensors (images [B,1,S,S], masks [B,1,S,S], labels [B]); augmented when ``rng`` is given."""
         imgs, msks = [], []
         for i in indices:
             img, msk = self.images[i], self.masks[i]
             if rng is not None:
-                img, msk = augment(img, msk, rng)
+                img, msk = augment(img, msk, rng, mirror_probability)
             imgs.append(normalise(img))
             msks.append((msk > 0.5).astype(np.float32))
         return (

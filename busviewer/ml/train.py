@@ -42,6 +42,9 @@ class TrainConfig:
     #: Validate and keep an exponential moving average of the weights (decay per step; None: off).
     #: The average sits in a flatter minimum than the last step, which tends to generalise better.
     ema_decay: float | None = None
+    #: Chance of a left-right mirror per training draw. Scanners follow the transducer-marker
+    #: convention, so mirrored scans are rare in practice; see models/README.md for what it changes.
+    mirror_probability: float = 0.5
 
 
 @dataclass
@@ -208,7 +211,7 @@ def fit(
             batch_idx = mine[step * config.batch_size : (step + 1) * config.batch_size]
             if len(batch_idx) == 0:
                 batch_idx = mine[: config.batch_size]
-            images, masks, labels = train_data.batch(batch_idx, rng)
+            images, masks, labels = train_data.batch(batch_idx, rng, config.mirror_probability)
             lr = _learning_rate(config, epoch + step / steps_per_epoch)
             for group in optimizer.param_groups:
                 group["lr"] = lr

@@ -32,7 +32,7 @@ def preprocess(image: np.ndarray, size: int = INPUT_SIZE) -> np.ndarray:
 
 
 def augment(
-    image: np.ndarray, mask: np.ndarray, rng: np.random.Generator
+    image: np.ndarray, mask: np.ndarray, rng: np.random.Generator, mirror_probability: float = 0.5
 ) -> tuple[np.ndarray, np.ndarray]:
     """Randomly flip, warp, re-gain and add speckle to a (uint8 image, float mask) pair of equal size.
 
@@ -42,7 +42,7 @@ def augment(
     size = image.shape[0]
     img = image.astype(np.float32) / 255.0
     msk = mask.astype(np.float32)
-    if rng.random() < 0.5:
+    if rng.random() < mirror_probability:
         img, msk = img[:, ::-1], msk[:, ::-1]
     if rng.random() < 0.8:
         angle = rng.uniform(-12, 12)
