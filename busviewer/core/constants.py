@@ -27,6 +27,10 @@ FLIP_TTA: bool = False
 #: Connected lesion components smaller than this share of the image are dropped as noise.
 MIN_LESION_FRACTION: float = 0.0015
 
+#: A lesion component whose summed probability is below this share of the strongest component's is
+#: dropped as a weak echo of it. Chosen on the training split, not the validation split (model card).
+MIN_COMPONENT_MASS_SHARE: float = 0.1
+
 #: Channels per encoder level of the default Attention U-Net.
 DEFAULT_CHANNELS: tuple[int, ...] = (16, 32, 64, 128, 256)
 

@@ -13,7 +13,12 @@ from busviewer.core.prediction import Prediction
 from busviewer.ml.checkpoint import LoadedModel, default_weights_path, load_weights
 from busviewer.ml.device import pick_device
 from busviewer.ml.onnx_runtime import OnnxForward, onnx_forward_for
-from busviewer.ml.postprocess import binary_entropy, probability_to_mask, resize_probability
+from busviewer.ml.postprocess import (
+    binary_entropy,
+    probability_to_mask,
+    resize_probability,
+    upsample_lesion_probability,
+)
 from busviewer.ml.transforms import preprocess
 
 
@@ -106,7 +111,7 @@ class Predictor:
         """Predict on a uint8 grey frame (H, W); every output map is at (H, W)."""
         lesion, classes, disagreement = self.forward(grey_image)
         shape = grey_image.shape[:2]
-        lesion_full = resize_probability(lesion, shape)
+        lesion_full = upsample_lesion_probability(lesion, shape)
         uncertainty = np.clip(binary_entropy(lesion) + disagreement, 0.0, 1.0)
         mask = probability_to_mask(lesion_full)
         withheld = 0
