@@ -73,7 +73,7 @@ def _write_plots(plots_dir: Path, accumulator: EvaluationAccumulator, keep: list
             rows.append({
                 "image": image, "truth": truth, "prediction": pred,
                 "cam": explainer.explain(image, predicted if predicted != "normal" else LESION_TARGET),
-                "caption": f"{result.case_id} dice {result.dice:.2f} true {CLASS_NAMES[result.label]} AI {predicted}",
+                "caption": f"{result.case_id}\ndice {result.dice:.2f}, true {CLASS_NAMES[result.label]}, AI {predicted}",
             })
         if rows:
             plot_case_panels(rows, f"{name} cases by Dice", plots_dir / f"cases_{name}.png")

@@ -82,7 +82,7 @@ def plot_case_panels(rows: Sequence[dict[str, Any]], title: str, path: Path) -> 
                 ax.imshow(data, cmap=cmap, alpha=0.45)
             else:
                 ax.imshow(data, cmap=cmap)
-            ax.set_title(f"{name}" + (f"  {row['caption']}" if c == 0 else ""), fontsize=8)
+            ax.set_title(row["caption"] if c == 0 else name, fontsize=8)
             ax.axis("off")
     fig.suptitle(title)
     _save(fig, path)
