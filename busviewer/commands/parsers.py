@@ -15,6 +15,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         export_cmd,
         finetune_cmd,
         info_cmd,
+        models_cmd,
         predict_cmd,
         train_cmd,
     )
@@ -88,6 +89,21 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     ensemble.add_argument("--out", type=Path, required=True, help="weights file to write (.safetensors)")
     ensemble.add_argument("--json", action="store_true", help="print one JSON object")
     ensemble.set_defaults(handler=ensemble_cmd.run)
+
+    models = sub.add_parser("models", help="list, activate, roll back or import the model versions the app uses")
+    models.add_argument("--json", action="store_true", help="print one JSON object")
+    actions = models.add_subparsers(dest="action")
+    listing = actions.add_parser("list", help="every version, the active one starred (the default)")
+    activate = actions.add_parser("activate", help="make a version the one the app and exports use")
+    activate.add_argument("version_id")
+    rollback = actions.add_parser("rollback", help="activate the parent of the active version")
+    imported = actions.add_parser("import", help="add a weights file (e.g. from `busviewer finetune`) as a version")
+    imported.add_argument("weights", type=Path)
+    imported.add_argument("--activate", action="store_true", help="also make it the active version")
+    imported.add_argument("--note", default="", help="a line to keep with the version")
+    for action in (listing, activate, rollback, imported):
+        action.add_argument("--json", action="store_true", help="print one JSON object")
+    models.set_defaults(handler=models_cmd.run)
 
     export = sub.add_parser("export", help="write masks, PDF reports, DICOM SEG/SR and a summary of a reviewed folder")
     export.add_argument("workspace", type=Path, help="folder whose review state (.busviewer) to export")
