@@ -13,7 +13,7 @@ from busviewer.core.errors import UserFacingError
 
 log = logging.getLogger("busviewer")
 
-SUBCOMMANDS = ("info", "train", "evaluate", "predict", "export", "finetune", "ensemble", "models")
+SUBCOMMANDS = ("info", "train", "evaluate", "predict", "export", "finetune", "ensemble", "models", "reference")
 
 
 def setup_logging(verbose: bool = False) -> None:

@@ -17,6 +17,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         info_cmd,
         models_cmd,
         predict_cmd,
+        reference_cmd,
         train_cmd,
     )
 
@@ -89,6 +90,16 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     ensemble.add_argument("--out", type=Path, required=True, help="weights file to write (.safetensors)")
     ensemble.add_argument("--json", action="store_true", help="print one JSON object")
     ensemble.set_defaults(handler=ensemble_cmd.run)
+
+    reference = sub.add_parser("reference", help="fit the check that flags scans unlike the training scans")
+    reference.add_argument("data_dir", type=Path, help="the BUSI-layout folder the weights were trained on")
+    reference.add_argument("--weights", type=Path, default=None, help="weights file (default: the shipped model)")
+    reference.add_argument("--split", default="train", choices=("all", "train"),
+                           help="the training run's train part (default), or every scan")
+    reference.add_argument("--split-seed", type=int, default=DEFAULT_SEED, help="seed of the split (as in training)")
+    reference.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    reference.add_argument("--json", action="store_true", help="print one JSON object")
+    reference.set_defaults(handler=reference_cmd.run)
 
     models = sub.add_parser("models", help="list, activate, roll back or import the model versions the app uses")
     models.add_argument("--json", action="store_true", help="print one JSON object")

@@ -44,6 +44,12 @@ def prediction_record(scan: UltrasoundScan, prediction: Any, frame: int) -> dict
         "calibration": scan.calibration.source,
         "spacing_mm": list(scan.calibration.spacing_mm) if scan.calibration.spacing_mm else None,
         "uncertainty_score": prediction.uncertainty_score,
+        # How far the scan's network features lie from the training scans'; null without a reference.
+        "familiarity": {
+            "distance": prediction.familiarity_distance,
+            "threshold": prediction.familiarity_threshold,
+            "unlike_training_scans": prediction.unfamiliar,
+        },
     }
 
 
@@ -93,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         for rec in records:
             print(f"{rec['source']} frame {rec['frame']}: {rec['predicted_class']} "
                   f"({', '.join(f'{k} {v:.0%}' for k, v in rec['probabilities'].items())}), "
-                  f"lesion {rec['lesion_area_px']} px")
+                  f"lesion {rec['lesion_area_px']} px"
+                  + ("; unlike the training scans, treat with care" if rec["familiarity"]["unlike_training_scans"] else ""))
     return 2 if failures else 0
 
 

@@ -43,11 +43,22 @@ class Prediction:
     withheld_lesion_pixels: int = 0
     #: The uncertainty score of the maps a :meth:`without_maps` copy no longer has.
     kept_uncertainty_score: float | None = None
+    #: Distance of the scan's network features from the training scans', and the distance beyond which
+    #: the scan counts as unlike them; None when the weights have no familiarity reference.
+    familiarity_distance: float | None = None
+    familiarity_threshold: float | None = None
 
     def without_maps(self) -> Prediction:
         """A copy without the two float maps (about 100 MB for a 4000 x 3000 frame) for holders that keep
         display-size forms of their own, such as the review; mask, class and uncertainty score stay."""
         return replace(self, lesion_probability=None, uncertainty=None, kept_uncertainty_score=self.uncertainty_score)
+
+    @property
+    def unfamiliar(self) -> bool:
+        """True when the scan looks unlike anything the model was trained on: treat the proposal with care."""
+        if self.familiarity_distance is None or self.familiarity_threshold is None:
+            return False
+        return self.familiarity_distance > self.familiarity_threshold
 
     @property
     def predicted_class(self) -> str:

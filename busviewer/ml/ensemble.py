@@ -34,10 +34,16 @@ class AttentionUNetEnsemble(nn.Module):
         self.channels = members[0].channels
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        outputs = [member(x) for member in self.members]
-        mask_logits = torch.stack([mask for mask, _ in outputs]).mean(dim=0)
-        class_logits = torch.stack([classes for _, classes in outputs]).mean(dim=0)
+        mask_logits, class_logits, _ = self.forward_with_features(x)
         return mask_logits, class_logits
+
+    def forward_with_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Mean logits, and every member's pooled bottleneck side by side."""
+        outputs = [member.forward_with_features(x) for member in self.members]
+        mask_logits = torch.stack([mask for mask, _, _ in outputs]).mean(dim=0)
+        class_logits = torch.stack([classes for _, classes, _ in outputs]).mean(dim=0)
+        features = torch.cat([pooled for _, _, pooled in outputs], dim=1)
+        return mask_logits, class_logits, features
 
 
 def members_of(network: nn.Module) -> list[AttentionUNetClassifier]:

@@ -12,6 +12,7 @@ from busviewer.core.constants import CLASS_NAMES, FLIP_TTA, NORMAL_SUPPRESSES_MA
 from busviewer.core.prediction import Prediction
 from busviewer.ml.checkpoint import LoadedModel, default_weights_path, load_weights
 from busviewer.ml.device import pick_device
+from busviewer.ml.familiarity import FamiliarityReference, load_reference
 from busviewer.ml.onnx_runtime import OnnxForward, onnx_forward_for
 from busviewer.ml.postprocess import (
     binary_entropy,
@@ -53,17 +54,19 @@ class Predictor:
         self.flip_tta = flip_tta
         self.runtime = runtime
         self._lock = threading.Lock()
-        self._loaded, self._onnx = self._prepare(loaded or load_weights(weights or default_weights_path()))
+        self._loaded, self._onnx, self._reference = self._prepare(
+            loaded or load_weights(weights or default_weights_path()))
 
-    def _prepare(self, loaded: LoadedModel) -> tuple[LoadedModel, OnnxForward | None]:
+    def _prepare(self, loaded: LoadedModel) -> tuple[LoadedModel, OnnxForward | None, FamiliarityReference | None]:
+        reference = load_reference(loaded.path, loaded.model_id)
         loaded.network.to(self.device).eval()
         if self.device.type != "cpu":
-            return loaded, None
+            return loaded, None, reference
         loaded.network.to(memory_format=torch.channels_last)
         onnx = None
         if self.runtime == "auto":
             onnx = onnx_forward_for(loaded.network, loaded.input_size, loaded.model_id)
-        return loaded, onnx
+        return loaded, onnx, reference
 
     @property
     def runtime_name(self) -> str:
@@ -80,36 +83,39 @@ class Predictor:
 
     def swap_weights(self, weights: Path) -> None:
         """Load ``weights`` fully, then replace the active network in one step; failures leave the old one."""
-        fresh, onnx = self._prepare(load_weights(weights))
+        fresh, onnx, reference = self._prepare(load_weights(weights))
         with self._lock:
-            self._loaded, self._onnx = fresh, onnx
+            self._loaded, self._onnx, self._reference = fresh, onnx, reference
 
     @torch.inference_mode()
-    def forward(self, grey_image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Network-resolution outputs: (lesion probability, class probabilities, flip disagreement)."""
+    def forward(self, grey_image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Network-resolution outputs: (lesion probability, class probabilities, flip disagreement,
+        pooled bottleneck features of the unflipped scan)."""
         with self._lock:
             network, size, onnx = self._loaded.network, self._loaded.input_size, self._onnx
         batch = torch.from_numpy(preprocess(grey_image, size)[np.newaxis])
         if self.flip_tta:
             batch = torch.cat((batch, torch.flip(batch, dims=(3,))))
         if onnx is not None:
-            mask_logits, class_logits = (torch.from_numpy(out) for out in onnx(batch.numpy()))
+            mask_logits, class_logits, features = (torch.from_numpy(out) for out in onnx(batch.numpy()))
         else:
             batch = batch.to(self.device)
             if self.device.type == "cpu":
                 batch = batch.contiguous(memory_format=torch.channels_last)
-            mask_logits, class_logits = network(batch)
+            mask_logits, class_logits, features = network.forward_with_features(batch)
         probs = torch.sigmoid(mask_logits[:, 0]).float().cpu().numpy()
         classes = torch.softmax(class_logits.float(), dim=1).cpu().numpy()
+        scan_features = features[0].float().cpu().numpy()
         if self.flip_tta:
             probs[1] = probs[1][:, ::-1]
             disagreement = np.abs(probs[0] - probs[1])
-            return probs.mean(axis=0), classes.mean(axis=0), disagreement
-        return probs[0], classes[0], np.zeros_like(probs[0])
+            return probs.mean(axis=0), classes.mean(axis=0), disagreement, scan_features
+        return probs[0], classes[0], np.zeros_like(probs[0]), scan_features
 
     def predict(self, grey_image: np.ndarray, frame_index: int = 0) -> Prediction:
         """Predict on a uint8 grey frame (H, W); every output map is at (H, W)."""
-        lesion, classes, disagreement = self.forward(grey_image)
+        lesion, classes, disagreement, features = self.forward(grey_image)
+        reference = self._reference
         shape = grey_image.shape[:2]
         lesion_full = upsample_lesion_probability(lesion, shape)
         uncertainty = np.clip(binary_entropy(lesion) + disagreement, 0.0, 1.0)
@@ -128,4 +134,6 @@ class Predictor:
             model_id=self.model_id,
             device=self.device.type,
             frame_index=frame_index,
+            familiarity_distance=None if reference is None else reference.distance(features),
+            familiarity_threshold=None if reference is None else reference.threshold,
         )

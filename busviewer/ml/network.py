@@ -87,6 +87,12 @@ class AttentionUNetClassifier(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mask_logits, class_logits, _ = self.forward_with_features(x)
+        return mask_logits, class_logits
+
+    def forward_with_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``forward`` plus the globally pooled bottleneck, [N, channels[-1]]: what the scan looked like
+        to the network, compared with the training scans to flag unfamiliar input."""
         skips: list[torch.Tensor] = []
         feats = x
         for encoder in self.encoders:
@@ -94,11 +100,12 @@ class AttentionUNetClassifier(nn.Module):
             skips.append(feats)
         bottleneck = skips.pop()
         class_logits = self._classify(bottleneck)
+        pooled = bottleneck.mean(dim=(2, 3))
         feats = bottleneck
         for decoder, skip in zip(self.decoders, reversed(skips), strict=True):
             feats = decoder(feats, skip)
         mask_logits: torch.Tensor = self.mask_head(feats)
-        return mask_logits, class_logits
+        return mask_logits, class_logits, pooled
 
     def _classify(self, bottleneck: torch.Tensor) -> torch.Tensor:
         weight = torch.sigmoid(self.coarse_mask(bottleneck))

@@ -19,16 +19,29 @@ log = logging.getLogger(__name__)
 #: Largest difference from torch's logits a session may show on the probe image.
 PROBE_TOLERANCE = 1e-3
 
+OUTPUTS = ("mask_logits", "class_logits", "features")
+
 
 class OnnxForward:
-    """Callable ``batch [N, 1, S, S] float32 -> (mask_logits, class_logits)`` as numpy arrays."""
+    """Callable ``batch [N, 1, S, S] float32 -> (mask_logits, class_logits, features)`` as numpy arrays."""
 
     def __init__(self, session: object) -> None:
         self._session = session
 
-    def __call__(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        mask_logits, class_logits = self._session.run(None, {"image": batch})  # type: ignore[attr-defined]
-        return mask_logits, class_logits
+    def __call__(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mask_logits, class_logits, features = self._session.run(None, {"image": batch})  # type: ignore[attr-defined]
+        return mask_logits, class_logits, features
+
+
+class _WithFeatures(torch.nn.Module):
+    """The exported graph: the network's ``forward_with_features``."""
+
+    def __init__(self, network: torch.nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self.network.forward_with_features(x)  # type: ignore[no-any-return,operator]
 
 
 def onnx_forward_for(network: torch.nn.Module, input_size: int, model_id: str) -> OnnxForward | None:
@@ -56,16 +69,16 @@ def onnx_forward_for(network: torch.nn.Module, input_size: int, model_id: str) -
 
 
 def export_graph(network: torch.nn.Module, input_size: int) -> bytes:
-    """ONNX bytes of ``network`` in eval mode with a free batch size."""
+    """ONNX bytes of ``network.forward_with_features`` in eval mode with a free batch size."""
     buffer = io.BytesIO()
     probe = torch.zeros(1, 1, input_size, input_size)
-    network = network.eval()
+    graph = _WithFeatures(network).eval()  # export restores the mode it found: eval, not a new module's train
     with warnings.catch_warnings():
         # The tracer notes the decoder's size check, which is constant for a fixed input size.
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            network, (probe,), buffer, input_names=["image"], output_names=["mask_logits", "class_logits"],
-            dynamic_axes={"image": {0: "batch"}, "mask_logits": {0: "batch"}, "class_logits": {0: "batch"}},
+            graph, (probe,), buffer, input_names=["image"], output_names=list(OUTPUTS),
+            dynamic_axes={name: {0: "batch"} for name in ("image", *OUTPUTS)},
             opset_version=17, dynamo=False,
         )
     return buffer.getvalue()
@@ -74,7 +87,7 @@ def export_graph(network: torch.nn.Module, input_size: int) -> bytes:
 def _agrees_with_torch(forward: OnnxForward, network: torch.nn.Module, input_size: int) -> bool:
     probe = torch.from_numpy(np.random.default_rng(0).standard_normal((1, 1, input_size, input_size), dtype=np.float32))
     with torch.inference_mode():
-        mask_ref, class_ref = network(probe)
-    mask, classes = forward(probe.numpy())
-    difference = max(np.abs(mask - mask_ref.numpy()).max(), np.abs(classes - class_ref.numpy()).max())
+        references = network.forward_with_features(probe)  # type: ignore[operator]
+    outputs = forward(probe.numpy())
+    difference = max(float(np.abs(out - ref.numpy()).max()) for out, ref in zip(outputs, references, strict=True))
     return bool(difference <= PROBE_TOLERANCE)

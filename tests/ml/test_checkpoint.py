@@ -74,7 +74,7 @@ def test_each_weights_file_carries_its_input_size_into_inference(tmp_path: Path)
     loaded = load_weights(path)
     assert loaded.input_size == 64
     seen: list[tuple[int, ...]] = []
-    loaded.network.register_forward_pre_hook(lambda _module, args: seen.append(tuple(args[0].shape)))
+    loaded.network.encoders[0].register_forward_pre_hook(lambda _module, args: seen.append(tuple(args[0].shape)))
     prediction = Predictor(device="cpu", loaded=loaded, flip_tta=False, runtime="torch").predict(np.full((90, 130), 120, np.uint8))
     assert seen == [(1, 1, 64, 64)]
     assert prediction.mask.shape == (90, 130)

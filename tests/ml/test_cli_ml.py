@@ -134,7 +134,7 @@ def test_flip_tta_flag_decides_the_forward_batch(
     from busviewer.ml import network, onnx_runtime
 
     seen: list[int] = []
-    original = network.AttentionUNetClassifier.forward
+    original = network.AttentionUNetClassifier.forward_with_features
     original_onnx = onnx_runtime.OnnxForward.__call__
 
     def counting(self: network.AttentionUNetClassifier, x: object) -> object:
@@ -146,7 +146,7 @@ def test_flip_tta_flag_decides_the_forward_batch(
         return original_onnx(self, x)  # type: ignore[arg-type]
 
     # Whichever runtime runs the forward pass, the batch is 2 with the mirrored copy and 1 without.
-    monkeypatch.setattr(network.AttentionUNetClassifier, "forward", counting)
+    monkeypatch.setattr(network.AttentionUNetClassifier, "forward_with_features", counting)
     monkeypatch.setattr(onnx_runtime.OnnxForward, "__call__", counting_onnx)
     assert main(["evaluate", str(busi_folder), "--weights", str(tiny_weights), "--json", flag]) == 0
     metrics = json.loads(capsys.readouterr().out)

@@ -29,7 +29,7 @@ def test_lesion_outline_is_withheld_when_the_scan_is_called_normal(
     lesion = np.zeros((32, 32), np.float32)
     lesion[8:24, 8:24] = 0.95
     classes = np.array([normal, (1 - normal) / 2, (1 - normal) / 2], np.float32)
-    monkeypatch.setattr(predictor, "forward", lambda _image: (lesion, classes, np.zeros_like(lesion)))
+    monkeypatch.setattr(predictor, "forward", lambda _image: (lesion, classes, np.zeros_like(lesion), np.zeros(16)))
     prediction = predictor.predict(np.zeros((64, 64), np.uint8))
     assert bool(prediction.mask.any()) is not withheld
     assert (prediction.withheld_lesion_pixels > 0) is withheld

@@ -38,7 +38,7 @@ def test_predict_writes_seg_sr_and_pdf_for_a_dicom(
     lesion = np.zeros((192, 192), np.float32)
     lesion[60:120, 70:140] = 0.9
     classes = np.array([0.1, 0.7, 0.2], np.float32)
-    monkeypatch.setattr(Predictor, "forward", lambda self, _image: (lesion, classes, np.zeros_like(lesion)))
+    monkeypatch.setattr(Predictor, "forward", lambda self, _image: (lesion, classes, np.zeros_like(lesion), np.zeros(16)))
     source = _calibrated_dicom(tmp_path / "scan.dcm")
     out = tmp_path / "out"
     assert main(["predict", str(source), "--out", str(out), "--weights", str(tiny_weights),

@@ -199,6 +199,8 @@ class ReviewController(QObject):
         panel.set_probabilities(prediction.probabilities if prediction is not None else None)
         panel.set_uncertainty(frame.uncertainty_score if frame is not None else None)
         panel.set_mask_source(frame.mask_source() if frame is not None else "")
+        panel.set_familiarity(*((prediction.familiarity_distance, prediction.familiarity_threshold)
+                                if prediction is not None else (None, None)))
         self.accept_action.setEnabled(prediction is not None)
         if self.scan is None:
             panel.set_message("no scan")

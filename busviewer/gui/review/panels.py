@@ -122,6 +122,8 @@ class ClassPanel(QWidget):
         self.mask_source = _dim()
         grid.addWidget(self.uncertainty, 5, 0, 1, 2)
         grid.addWidget(self.mask_source, 6, 0, 1, 2)
+        self.unfamiliar = _caution()
+        grid.addWidget(self.unfamiliar, 7, 0, 1, 2)
         grid.setColumnStretch(1, 1)
 
     def set_busy(self, busy: bool) -> None:
@@ -155,6 +157,16 @@ class ClassPanel(QWidget):
             return
         word = "low" if score < 0.25 else "moderate" if score < 0.5 else "high"
         self.uncertainty.setText(f"Border uncertainty: {word} ({score:.2f})")
+
+    def set_familiarity(self, distance: float | None, threshold: float | None) -> None:
+        """Warn when the scan looks unlike the model's training scans; quiet otherwise or when unknown."""
+        unfamiliar = distance is not None and threshold is not None and distance > threshold
+        self.unfamiliar.setVisible(unfamiliar)
+        if unfamiliar:
+            self.unfamiliar.setText(
+                f"This scan looks unlike the breast ultrasound the AI was trained on (distance {distance:.1f}, "
+                f"training scans up to {threshold:.1f}). Treat its proposal with extra care."
+            )
 
     def set_mask_source(self, text: str) -> None:
         self.mask_source.setText(text)
