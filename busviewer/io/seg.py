@@ -28,6 +28,9 @@ from pydicom.uid import SecondaryCaptureImageStorage, UltrasoundImageStorage, Ul
 from busviewer import __version__
 from busviewer.core.atomic import atomic_write_with
 from busviewer.core.errors import ExportError
+from busviewer.io.dicom_sanitise import REQUIRED_FROM_SOURCE, sanitise_copied_attributes
+
+log = logging.getLogger(__name__)
 
 #: Series numbers of what busviewer adds to a study; high, so they sort after the scanner's series.
 SEG_SERIES_NUMBER = 9901
@@ -62,30 +65,35 @@ def read_source_header(source_dicom_path: Path) -> Dataset:
     path = Path(source_dicom_path)
     try:
         with quiet_dicom_libraries():
-            dataset = pydicom.dcmread(path, stop_before_pixels=True)
+            try:
+                dataset = pydicom.dcmread(path, stop_before_pixels=True)
+            except InvalidDicomError:
+                # Files without preamble and meta header open in the loader, so they must export too.
+                dataset = pydicom.dcmread(path, stop_before_pixels=True, force=True)
+                if "SOPInstanceUID" not in dataset or "SOPClassUID" not in dataset:
+                    raise
             # Elements are decoded on first access, when pydicom warns about odd values (names included):
-            # decode them all here, inside the quiet zone.
+            # decode them all here, inside the quiet zone (the sanitiser first drops what cannot be decoded).
+            notes = sanitise_copied_attributes(dataset)
             for _ in dataset.iterall():
                 pass
             _fill_missing_type2(dataset)
-            return dataset
     except FileNotFoundError as exc:
         raise ExportError(f"The source file {path.name} is missing, so nothing can reference it.") from exc
-    except (InvalidDicomError, OSError, ValueError) as exc:
+    except (InvalidDicomError, OSError, ValueError, AttributeError) as exc:
         raise ExportError(f"{path.name} is not a readable DICOM file, so no DICOM object can reference it.") from exc
-
-
-#: Patient and study attributes DICOM requires to be present (possibly empty) in every derived object;
-#: real scanners omit some of them, and highdicom copies them from the source.
-_TYPE2_FROM_SOURCE = (
-    "PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
-    "ReferringPhysicianName", "StudyID", "AccessionNumber",
-)
+    if notes:
+        log.info("source attributes repaired for SEG/SR (the source file is unchanged): %s", "; ".join(notes))
+    return dataset
 
 
 def _fill_missing_type2(dataset: Dataset) -> None:
-    """Give absent type-2 attributes an empty value, as the standard allows, so derivation never fails."""
-    for keyword in _TYPE2_FROM_SOURCE:
+    """Give absent type-2 attributes an empty value, as the standard allows, so derivation never fails.
+
+    Real scanners omit some of the patient and study attributes every derived object must carry, and
+    highdicom copies them from the source.
+    """
+    for keyword in REQUIRED_FROM_SOURCE:
         if keyword not in dataset:
             setattr(dataset, keyword, "")
 
@@ -187,6 +195,8 @@ def write_dicom_seg(
             )
             if is_multiframe:
                 _spread_over_source_frames(seg, source, frames, masks)
+            # General Image module, Type 2C: required without Image Orientation/Position (ultrasound has none).
+            seg.PatientOrientation = source.get("PatientOrientation", "") if _valid_orientation(source) else ""
     except (ValueError, TypeError, AttributeError) as exc:
         raise ExportError(f"A DICOM SEG cannot be made for {Path(source_dicom_path).name} ({exc}).") from exc
     try:
@@ -214,7 +224,7 @@ def _spread_over_source_frames(
     """Turn the one-frame SEG into one SEG frame per reviewed source frame, with true source references."""
     template = seg.PerFrameFunctionalGroupsSequence[0]
     items = []
-    for rank, index in enumerate(frames, start=1):
+    for index in frames:
         item = copy.deepcopy(template)
         for derivation in item.DerivationImageSequence:
             for reference in derivation.SourceImageSequence:
@@ -223,7 +233,8 @@ def _spread_over_source_frames(
         content = item.FrameContentSequence[0]
         content.TemporalPositionIndex = index + 1
         existing = content.DimensionIndexValues
-        content.DimensionIndexValues = [*(existing if isinstance(existing, list | pydicom.multival.MultiValue) else [existing]), rank]
+        # The index value of a Temporal Position Index dimension is that attribute's own value (PS3.3 C.7.6.17).
+        content.DimensionIndexValues = [*(existing if isinstance(existing, list | pydicom.multival.MultiValue) else [existing]), index + 1]
         items.append(item)
     seg.PerFrameFunctionalGroupsSequence = items
     seg.NumberOfFrames = len(frames)
@@ -242,3 +253,9 @@ def _spread_over_source_frames(
         reference.ReferencedSOPClassUID = source.SOPClassUID
     stack = np.stack([np.asarray(masks[index], dtype=np.uint8) for index in frames])
     seg.PixelData = pack_bits(stack)  # BINARY frames are packed back to back, not padded per frame
+
+
+def _valid_orientation(source: Dataset) -> bool:
+    """True when the source's Patient Orientation is two code strings (e.g. ``A\\F``) worth carrying over."""
+    value = source.get("PatientOrientation")
+    return isinstance(value, list | pydicom.multival.MultiValue) and len(value) == 2

@@ -119,6 +119,7 @@ def write_dicom_sr(path: Path, source_dicom_path: Path, seg_path: Path, report: 
                 series_description="busviewer lesion report",
                 software_versions=__version__,
             )
+            _drop_segment_numbers_beside_frames(sr)
     except (ValueError, TypeError, AttributeError) as exc:
         raise ExportError(f"A DICOM SR cannot be made for {Path(source_dicom_path).name} ({exc}).") from exc
     try:
@@ -186,3 +187,16 @@ def _evaluations(report: CaseReport) -> list[hd.sr.QualitativeEvaluation]:
     value = CALIBRATED_BY[report.calibration_source] if calibrated else UNCALIBRATED
     evaluations.append(hd.sr.QualitativeEvaluation(CALIBRATION, value))
     return evaluations
+
+
+def _drop_segment_numbers_beside_frames(dataset: Dataset) -> None:
+    """Remove Referenced Segment Number wherever Referenced Frame Number is present.
+
+    A SEG frame belongs to exactly one segment, so the standard forbids naming both in an IMAGE item's
+    Referenced SOP Sequence (PS3.3 C.17.3.2.2); highdicom writes both for a Referenced Segmentation Frame.
+    """
+    for item in dataset.get("ContentSequence", []):
+        for reference in item.get("ReferencedSOPSequence", []):
+            if "ReferencedFrameNumber" in reference and "ReferencedSegmentNumber" in reference:
+                del reference.ReferencedSegmentNumber
+        _drop_segment_numbers_beside_frames(item)

@@ -63,7 +63,8 @@ def test_sr_references_seg_and_holds_measurements(tmp_path: Path) -> None:
     (group,) = sr.content.get_planar_roi_measurement_groups()
     reference = group.referenced_segmentation_frame
     assert reference.referenced_sop_instance_uid == seg.SOPInstanceUID
-    assert reference.referenced_segment_numbers == [1]
+    # A SEG frame belongs to one segment, so the frame number alone names it (the standard forbids both).
+    assert reference.referenced_frame_numbers == [1] and reference.referenced_segment_numbers is None
     assert reference.source_image_for_segmentation.referenced_sop_instance_uid == source.SOPInstanceUID
     values = _values(group)
     assert values["Area"] == (pytest.approx(37.5), "mm2")
