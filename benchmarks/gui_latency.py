@@ -261,7 +261,7 @@ def load_benchmark_scan(path: Path | None, upscale: tuple[int, int] | None) -> U
 
 def benchmark_weights(given: Path | None, folder: Path) -> tuple[Path, str]:
     """The weights to use and a word for the report: given, shipped, or a tiny untrained stand-in."""
-    from busviewer.gui.review.model_jobs import resolve_weights
+    from busviewer.services.weights import resolve_weights
 
     weights = resolve_weights(given)
     if weights.is_file():

@@ -1,7 +1,9 @@
-"""The architecture holds: import-linter's layer contracts are kept and the window never pulls in torch."""
+"""The architecture holds: import-linter's contracts are kept, no module imports itself through a cycle, the
+GUI side never pulls in torch and the compute child's side never pulls in Qt."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +39,42 @@ def test_gui_modules_do_not_import_torch(module: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"{module} imported {result.stdout.strip()} at start-up"
+
+
+def test_no_import_cycles() -> None:
+    result = subprocess.run([sys.executable, str(REPO / "tools" / "import_cycles.py"), "busviewer"], cwd=REPO,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert '"cycles": []' in result.stdout
+
+
+def _modules_under(*packages: str) -> list[str]:
+    names = []
+    for package in packages:
+        folder = REPO / Path(*package.split("."))
+        for path in sorted(folder.rglob("*.py")):
+            parts = path.relative_to(REPO).with_suffix("").parts
+            names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def _loaded_after_importing(modules: list[str], watched: tuple[str, ...]) -> list[str]:
+    code = (
+        f"import sys, importlib\nfor m in {modules!r}: importlib.import_module(m)\n"
+        f"print(','.join(sorted(w for w in {watched!r} if w in sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return [name for name in result.stdout.strip().split(",") if name]
+
+
+def test_importing_every_gui_and_services_module_loads_no_torch() -> None:
+    modules = _modules_under("busviewer.gui", "busviewer.services") + ["busviewer.app"]
+    assert _loaded_after_importing(modules, ("torch", "busviewer.ml", "onnxruntime", "safetensors")) == []
+
+
+def test_importing_every_services_module_loads_no_qt() -> None:
+    # The compute child imports these (its task table included); Qt must stay out of it.
+    modules = _modules_under("busviewer.services", "busviewer.core", "busviewer.io")
+    assert _loaded_after_importing(modules, ("PySide6", "pyqtgraph", "superqt")) == []

@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _import(registry: Any, args: argparse.Namespace) -> Any:
-    from busviewer.io.model_registry import ModelVersion, current_user, now_iso
+    from busviewer.core.case import current_user, utc_now_iso
+    from busviewer.io.model_registry import ModelVersion
     from busviewer.ml.checkpoint import load_weights
 
     loaded = load_weights(args.weights)  # refuses pickles, damaged files and foreign layouts in one sentence
@@ -45,7 +46,7 @@ def _import(registry: Any, args: argparse.Namespace) -> Any:
         version_id=version_id,
         weights_file=target.name,
         parent=active,
-        created_at=now_iso(),
+        created_at=utc_now_iso(),
         created_by=current_user(),
         case_ids=_of(meta, "finetune_cases", list),
         validation_ids=_of(meta, "finetune_validation_cases", list),

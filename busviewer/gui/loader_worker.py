@@ -7,24 +7,19 @@ one that finishes late is dropped, so flipping quickly through cases never shows
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from busviewer.core.errors import ScanLoadError, UserFacingError
+from busviewer.core.errors import UserFacingError
 from busviewer.core.scan import UltrasoundScan
 
 log = logging.getLogger(__name__)
 
 # busviewer.io.scan_loader is imported inside the functions that run on the worker: it pulls in pydicom,
 # which would add a third of a second to start-up before the window appears.
-
-#: BUSI-style lesion masks beside their images ("benign (3)_mask.png", "..._mask_1.png") are not cases.
-_MASK_NAME = re.compile(r"_mask(_\d+)?$", re.IGNORECASE)
-
 
 class _JobSignals(QObject):
     """Carries one job's outcome back to the GUI thread: (generation, succeeded, result or exception or None)."""
@@ -138,51 +133,6 @@ def load_demo_scan_file() -> UltrasoundScan:
 
     scan, _mask = load_demo_scan()
     return scan
-
-
-def list_cases(sources: list[Path]) -> list[Path]:
-    """The scan files among ``sources``: files as given, folders searched recursively (runs on the worker)."""
-    cases: list[Path] = []
-    for source in sources:
-        for path in find_scan_files(source) if source.is_dir() else [source]:
-            if path not in cases:
-                cases.append(path)
-    return cases
-
-
-def find_scan_files(folder: Path) -> list[Path]:
-    """Every scan file under ``folder`` (recursively), in natural order.
-
-    Files with an image or DICOM ending are taken as they are; others (DICOMs are often written without an
-    ending) are taken when their first bytes say DICOM or image. Hidden files, DICOMDIR indexes and BUSI
-    lesion masks are left out.
-    """
-    from busviewer.io.scan_loader import SUPPORTED_SUFFIXES
-
-    found: list[Path] = []
-    for path in Path(folder).rglob("*"):
-        if any(part.startswith(".") for part in path.relative_to(folder).parts) or not path.is_file():
-            continue
-        if path.name.upper() == "DICOMDIR" or _MASK_NAME.search(path.stem):
-            continue
-        if path.suffix.lower() in SUPPORTED_SUFFIXES or _has_scan_content(path):
-            found.append(path)
-    return sorted(found, key=natural_sort_key)
-
-
-def _has_scan_content(path: Path) -> bool:
-    from busviewer.io.scan_loader import detect_format
-
-    try:
-        detect_format(path)
-    except ScanLoadError:
-        return False
-    return True
-
-
-def natural_sort_key(path: Path) -> list[object]:
-    """Sort key that puts ``case (2)`` before ``case (10)``."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", str(path))]
 
 
 def failure_sentence(name: str, error: BaseException) -> str:

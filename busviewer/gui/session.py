@@ -15,7 +15,6 @@ from busviewer.core.scan import UltrasoundScan
 from busviewer.gui.loader_worker import (
     BackgroundRunner,
     failure_sentence,
-    list_cases,
     load_demo_scan_file,
     load_scan_file,
 )
@@ -146,7 +145,7 @@ class CaseNavigator(QObject):
             self._show_cases(sources, None)
             return
         # Searching a large folder tree reads the first bytes of many files, so it is done off the GUI thread.
-        generation = self._list_runner.submit(lambda: list_cases(sources))
+        generation = self._list_runner.submit(lambda: _list_cases(sources))
         self._listing[generation] = sources
 
     def open_file(self, path: Path) -> None:
@@ -269,3 +268,10 @@ def levels_text(levels: tuple[float, float] | None) -> str:
 
 def _clamp(index: int, count: int) -> int:
     return max(0, min(int(index), count - 1))
+
+
+def _list_cases(sources: list[Path]) -> list[Path]:
+    """The scan files among ``sources`` (runs on the worker; the import pulls in pydicom, kept off start-up)."""
+    from busviewer.io.scan_files import list_cases
+
+    return list_cases(sources)

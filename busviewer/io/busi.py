@@ -12,7 +12,9 @@ from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import UserFacingError
 from busviewer.io.image_reader import read_image_array, read_mask_image
 
-_MASK_RE = re.compile(r"^(?P<stem>.+)_mask(_\d+)?$")
+#: BUSI lesion masks beside their images ("benign (3)_mask.png", "..._mask_1.png"); the one rule for the
+#: dataset loader and for folder discovery, which must not list masks as cases.
+BUSI_MASK_NAME = re.compile(r"^(?P<stem>.+)_mask(_\d+)?$", re.IGNORECASE)
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
 
 
@@ -48,7 +50,7 @@ def list_busi_cases(data_dir: Path) -> list[BusiCase]:
         masks: dict[str, list[Path]] = {}
         images: list[Path] = []
         for path in files:
-            match = _MASK_RE.match(path.stem)
+            match = BUSI_MASK_NAME.match(path.stem)
             if match:
                 masks.setdefault(match.group("stem"), []).append(path)
             else:

@@ -6,7 +6,6 @@ weights are the implicit root version ``base``.
 
 from __future__ import annotations
 
-import getpass
 import json
 import shutil
 import threading
@@ -136,13 +135,3 @@ class ModelRegistry:
         active = self.active()
         return self.activate(active.parent or BASE_VERSION)
 
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from busviewer.gui.case_list import CaseListPanel
-from busviewer.gui.loader_worker import find_scan_files, list_cases
 from busviewer.gui.session import CaseQueue
+from busviewer.io.scan_files import find_scan_files, list_cases
 from tests.gui.conftest import write_png
 
 

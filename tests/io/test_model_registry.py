@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from busviewer.core.case import current_user
+from busviewer.core.case import utc_now_iso as now_iso
 from busviewer.core.errors import UserFacingError
-from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion, current_user, now_iso
+from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion
 
 
 def make_weights_file(path: Path, payload: bytes = b"weights") -> Path:

@@ -27,9 +27,8 @@ def install_finetune(
         Passed to ``FineTuneController`` (``config``, ``device``, ``on_weights_changed``, ``load_frame``).
     """
     from busviewer.gui.finetune.controller import FineTuneController
-    from busviewer.gui.review.model_jobs import resolve_weights
-    from busviewer.io.model_registry import ModelRegistry
+    from busviewer.services.weights import user_registry
 
     if registry is None:
-        registry = ModelRegistry(resolve_weights(None))
+        registry = user_registry()
     return FineTuneController(window, registry, case_source, **options)

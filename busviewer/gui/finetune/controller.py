@@ -12,12 +12,12 @@ from PySide6.QtGui import QAction
 
 from busviewer.core.case import CaseRecord
 from busviewer.core.errors import UserFacingError
-from busviewer.gui.finetune.cases import FrameLoader, count_usable, describe_skipped
-from busviewer.gui.finetune.job import FineTuneOutcome
+from busviewer.core.finetune_cases import FrameLoader, count_usable, describe_skipped
 from busviewer.gui.finetune.models_dialog import ModelsDialog
 from busviewer.gui.finetune.panel import FineTunePanel
 from busviewer.gui.finetune.worker import FineTuneWorker
 from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion
+from busviewer.services.finetune import FineTuneOutcome
 
 log = logging.getLogger(__name__)
 

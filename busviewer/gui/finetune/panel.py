@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from busviewer.gui.finetune.job import PHASE_MESSAGES, FineTuneOutcome, JobEpoch
+from busviewer.services.finetune import PHASE_MESSAGES, FineTuneOutcome, JobEpoch
 
 LOSS_COLOUR = "#e0a040"
 DICE_COLOUR = "#40b0e0"

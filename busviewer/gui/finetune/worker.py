@@ -12,9 +12,9 @@ from superqt.utils import GeneratorWorker
 
 from busviewer.core.case import CaseRecord
 from busviewer.core.errors import UserFacingError
-from busviewer.gui.finetune.cases import FrameLoader
-from busviewer.gui.finetune.job import FineTuneOutcome, JobEpoch, JobPhase, JobStep, ProgressEstimator, finetune_job
+from busviewer.core.finetune_cases import FrameLoader
 from busviewer.io.model_registry import ModelRegistry
+from busviewer.services.finetune import FineTuneOutcome, JobEpoch, JobPhase, JobStep, ProgressEstimator, finetune_job
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Review workspace: AI proposal, class panel, Grad-CAM, uncertainty, mask editing and measurements.
 
 ``busviewer.app`` calls :func:`install_review` once the window is on screen; nothing here imports torch,
-so installing is quick: the network loads and runs in the compute process (``busviewer.gui.compute``).
+so installing is quick: the network loads and runs in the compute process (``busviewer.services.compute``).
 """
 
 from __future__ import annotations

@@ -12,13 +12,13 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 
 from busviewer.core.mask import MaskLayer
+from busviewer.core.review_state import FrameState, ReviewState, state_for_scan
 from busviewer.core.scan import UltrasoundScan
 from busviewer.gui.review.editing import EditController, default_brush_radius
 from busviewer.gui.review.measuring import MeasurementController
-from busviewer.gui.review.model_jobs import resolve_weights
 from busviewer.gui.review.panels import ClassPanel, LayersPanel, MeasurementPanel
 from busviewer.gui.review.proposal import PEAK_OUTSIDE_NOTE, ProposalController
-from busviewer.gui.review.state import FrameState, ReviewState, state_for_scan
+from busviewer.services.weights import resolve_weights
 
 logger = logging.getLogger(__name__)
 

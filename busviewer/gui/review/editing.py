@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QSpinBox
 
 from busviewer.core.constants import MIN_LESION_FRACTION
 from busviewer.core.mask import MaskLayer
+from busviewer.core.review_state import FrameState
 from busviewer.gui.canvas import ScanCanvas
 from busviewer.gui.review.overlays import BrushCursor, LassoPath, MaskOverlay
-from busviewer.gui.review.state import FrameState
 from busviewer.gui.review.tools import BrushTool, LassoTool
 
 logger = logging.getLogger(__name__)

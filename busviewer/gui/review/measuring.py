@@ -14,12 +14,12 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from busviewer.core.measurements import LesionMeasurements, measure_mask
+from busviewer.core.review_state import FrameState
 from busviewer.core.scan import Calibration
 from busviewer.gui.canvas import ScanCanvas
 from busviewer.gui.review.jobs import Generation, JobRunner
 from busviewer.gui.review.overlays import CaliperOverlay
 from busviewer.gui.review.panels import MeasurementPanel
-from busviewer.gui.review.state import FrameState
 
 #: Quiet time after the last edit before measuring, in milliseconds.
 DEBOUNCE_MS = 100

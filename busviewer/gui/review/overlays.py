@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsPathItem
 
 from busviewer.core.mask import MaskLayer
 from busviewer.core.measurements import LesionMeasurements
-from busviewer.gui.review.state import HeatMap
+from busviewer.core.review_state import HeatMap
 
 Box = tuple[int, int, int, int]
 

@@ -15,12 +15,13 @@ from PySide6.QtCore import QObject, Signal
 
 from busviewer.core.errors import WeightsError
 from busviewer.core.mask import MaskLayer
+from busviewer.core.review_state import FrameState, HeatMap, ReviewState
 from busviewer.core.scan import UltrasoundScan
 from busviewer.gui.canvas import ScanCanvas
 from busviewer.gui.review.jobs import Generation, JobRunner
-from busviewer.gui.review.model_jobs import ProposalResult, RemoteModel, explain_frame, predict_frame
 from busviewer.gui.review.overlays import HeatOverlay
-from busviewer.gui.review.state import FrameState, HeatMap, ReviewState
+from busviewer.services.remote_model import RemoteModel, explain_frame, predict_frame
+from busviewer.services.results import ProposalResult
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QHeaderView
 
 from busviewer.core.case import ReviewStatus
 from busviewer.core.constants import CLASS_NAMES
+from busviewer.core.review_records import AWAITING_REVIEW, STATUS_ORDER, CaseRow
 from busviewer.gui import theme
 from busviewer.gui.case_list import CaseListPanel
-from busviewer.gui.workspace.records import AWAITING_REVIEW, STATUS_ORDER, CaseRow
 
 COLUMNS = ("Status", "Class", "Risk", "Doubt")
 

@@ -18,12 +18,13 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 
 from busviewer.core.case import CaseRecord, ReviewStatus, case_id_for
 from busviewer.core.errors import UserFacingError
+from busviewer.core.review_records import CaseRow, snapshot_state, state_from_record
+from busviewer.core.review_state import ReviewState, scan_key_for
 from busviewer.core.scan import UltrasoundScan
-from busviewer.gui.review.state import ReviewState, scan_key_for
 from busviewer.gui.workspace.case_columns import CaseColumns
-from busviewer.gui.workspace.records import CaseRow, save_snapshot, snapshot_state, state_from_record
 from busviewer.gui.workspace.store_worker import StoreWorker
 from busviewer.io.store import CaseStore
+from busviewer.services.review_saving import save_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -347,7 +348,7 @@ class WorkspaceController(QObject):
     # -------------------------------------------------------------- other parts
     def reviewed_records(self) -> list[CaseRecord]:
         """Every saved case, with masks for the corrected and approved ones (the fine-tune panel's source)."""
-        from busviewer.gui.finetune.cases import TRAINABLE_STATUSES
+        from busviewer.core.finetune_cases import TRAINABLE_STATUSES
 
         if self.worker is None:
             return []

@@ -8,7 +8,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from busviewer.core.errors import UserFacingError
@@ -35,14 +34,9 @@ def lazy_gradcam(weights: Path, device: str = "auto") -> GradCamFunction:
     The review's explainer is not shared: its hooks and backward passes must not interleave with an
     export running at the same time, and a long export must not delay the Grad-CAM on screen.
     """
-    from busviewer.gui.review.model_jobs import RemoteModel
+    from busviewer.services.remote_model import RemoteModel
 
-    model = RemoteModel("gradcam", weights, device, lane="export-gradcam")
-
-    def explain(grey: np.ndarray, target: str) -> np.ndarray:
-        return np.asarray(model.call("explain", grey, target))
-
-    return explain
+    return RemoteModel("gradcam", weights, device, lane="export-gradcam").explain
 
 
 class ExportJob(QObject):

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus
-from busviewer.core.constants import CLASS_NAMES
+from busviewer.core.case import CaseRecord, ReviewStatus
 from busviewer.io.model_registry import ModelRegistry
+from tests.core.finetune_helpers import ImageShelf, reviewed_record
 from tests.ml.test_finetune import save_tiny_weights, synthetic_cases
 
 
@@ -37,29 +36,9 @@ def registry(tmp_path: Path) -> ModelRegistry:
     return ModelRegistry(save_tiny_weights(tmp_path / "shipped.safetensors"), root=tmp_path / "models")
 
 
-class ImageShelf:
-    """Grey frames by file name, standing in for ``load_scan(path).grey_frame(index)``."""
-
-    def __init__(self) -> None:
-        self.images: dict[str, np.ndarray] = {}
-        self.calls = 0
-
-    def __call__(self, path: Path, frame_index: int) -> np.ndarray:
-        self.calls += 1
-        return self.images[Path(path).name]
-
-
 @pytest.fixture
 def shelf() -> ImageShelf:
     return ImageShelf()
-
-
-def reviewed_record(case_id: str, image_name: str, mask: np.ndarray, label: int,
-                    status: ReviewStatus = ReviewStatus.CORRECTED) -> CaseRecord:
-    """A reviewed case whose reader drew ``mask`` over an empty AI proposal and chose class ``label``."""
-    frame = FrameReview(0, ai_mask=np.zeros_like(mask), current_mask=mask, ai_probabilities=(0.2, 0.5, 0.3))
-    return CaseRecord(case_id, Path("/workspace") / image_name, status=status,
-                      reviewer_class=CLASS_NAMES[label], frames={0: frame})
 
 
 @pytest.fixture

@@ -6,11 +6,12 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from busviewer.core.case import utc_now_iso as now_iso
 from busviewer.gui.finetune import install_finetune
 from busviewer.gui.finetune.controller import FineTuneController
 from busviewer.gui.finetune.models_dialog import COLUMNS
 from busviewer.gui.main_window import MainWindow
-from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion, now_iso
+from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion
 from tests.gui.finetune.conftest import ReviewStandIn
 
 

@@ -9,12 +9,13 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from busviewer.core.case import CaseRecord
+from busviewer.core.case import utc_now_iso as now_iso
 from busviewer.gui.finetune import install_finetune
 from busviewer.gui.finetune.controller import FineTuneController
-from busviewer.gui.finetune.job import FineTuneOutcome
 from busviewer.gui.finetune.panel import FineTunePanel, format_eta
 from busviewer.gui.main_window import MainWindow
-from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion, now_iso
+from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion
+from busviewer.services.finetune import FineTuneOutcome
 from tests.gui.finetune.conftest import ImageShelf, ReviewStandIn
 
 RUN_TIMEOUT_MS = 180_000
@@ -176,10 +177,9 @@ def test_without_a_workspace_the_button_is_off(main_window: MainWindow, registry
 
 
 def test_the_default_registry_lives_in_the_users_folder_and_starts_on_the_base(main_window: MainWindow) -> None:
-    from busviewer.core.paths import user_data_dir
-    from busviewer.gui.review.model_jobs import resolve_weights
+    from busviewer.core.paths import shipped_weights_path, user_data_dir
 
     controller = install_finetune(main_window)
     assert controller.registry.root == user_data_dir() / "models"
-    assert controller.registry.base_weights == resolve_weights(None)
+    assert controller.registry.base_weights == shipped_weights_path()
     assert controller.registry.active_id == BASE_VERSION

@@ -11,9 +11,10 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from busviewer.core.case import CaseRecord
-from busviewer.gui.finetune.job import FineTuneOutcome, JobEpoch, JobStep, ProgressEstimator
+from busviewer.core.case import utc_now_iso as now_iso
 from busviewer.gui.finetune.worker import FineTuneWorker
-from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion, now_iso
+from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion
+from busviewer.services.finetune import FineTuneOutcome, JobEpoch, JobStep, ProgressEstimator
 from tests.gui.finetune.conftest import ImageShelf
 
 #: Generous: a tiny network on a shared two-core machine.
@@ -133,7 +134,7 @@ def test_an_internal_error_becomes_a_sentence_not_silence(
 
 
 def test_the_fine_tune_gui_does_not_import_torch_until_a_run_starts() -> None:
-    code = ("import sys, busviewer.gui.finetune.controller, busviewer.gui.finetune.cases; "
+    code = ("import sys, busviewer.gui.finetune.controller, busviewer.core.finetune_cases; "
             "print('torch' in sys.modules, 'busviewer.ml.finetune' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
@@ -144,10 +145,10 @@ KILLED_JOB = """
 import sys, torch
 from pathlib import Path
 torch.set_num_threads(1)
-from busviewer.gui.finetune.job import JobStep, finetune_job
+from busviewer.services.finetune import JobStep, finetune_job
 from busviewer.io.model_registry import ModelRegistry
 from busviewer.ml.finetune import FineTuneConfig
-from tests.gui.finetune.conftest import ImageShelf, reviewed_record
+from tests.core.finetune_helpers import ImageShelf, reviewed_record
 from tests.ml.test_finetune import synthetic_cases
 
 registry = ModelRegistry(Path(sys.argv[1]), root=Path(sys.argv[2]))

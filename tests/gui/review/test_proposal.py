@@ -11,11 +11,13 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from busviewer.core.constants import CLASS_NAMES
+from busviewer.core.review_state import HeatMap
 from busviewer.gui.main_window import MainWindow
-from busviewer.gui.review import model_jobs, proposal
+from busviewer.gui.review import proposal
 from busviewer.gui.review.controller import ReviewController
 from busviewer.gui.review.proposal import PEAK_OUTSIDE_NOTE
-from busviewer.gui.review.state import HeatMap
+from busviewer.services import remote_model, weights
+from busviewer.services.results import ProposalResult
 from tests.gui.review.conftest import make_scan, show_scan, wait_for_prediction
 
 Window = tuple[MainWindow, ReviewController]
@@ -66,9 +68,9 @@ def test_a_late_result_for_the_previous_scan_is_dropped(
 ) -> None:
     window, review = review_window
     started, release = threading.Event(), threading.Event()
-    real_predict = model_jobs.predict_frame
+    real_predict = remote_model.predict_frame
 
-    def slow_for_old(model: model_jobs.LazyModel, grey: np.ndarray, frame_index: int) -> model_jobs.ProposalResult:
+    def slow_for_old(model: remote_model.RemoteModel, grey: np.ndarray, frame_index: int) -> ProposalResult:
         if grey.shape == (50, 70):
             started.set()
             release.wait(10)
@@ -160,9 +162,9 @@ def test_missing_weights_say_so_and_editing_still_works(qtbot: QtBot, no_weights
 
 
 def test_weights_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(model_jobs.WEIGHTS_ENV, str(tmp_path / "chosen.safetensors"))
-    assert model_jobs.resolve_weights(None) == tmp_path / "chosen.safetensors"
-    assert model_jobs.resolve_weights(tmp_path / "given.safetensors") == tmp_path / "given.safetensors"
+    monkeypatch.setenv(weights.WEIGHTS_ENV, str(tmp_path / "chosen.safetensors"))
+    assert weights.resolve_weights(None) == tmp_path / "chosen.safetensors"
+    assert weights.resolve_weights(tmp_path / "given.safetensors") == tmp_path / "given.safetensors"
 
 
 def test_install_takes_the_run_key(review_window: Window) -> None:

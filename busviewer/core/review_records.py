@@ -1,7 +1,8 @@
 """Turn the review's in-memory state into the store's case records and back, and describe a case for the list.
 
-Plain functions over ``ReviewState`` and ``CaseRecord``: no Qt, so the rules (which status a case gets,
-which saved mask the AI may no longer replace) are tested without a window.
+Plain functions over ``ReviewState`` and ``CaseRecord`` (no Qt, no store), so the rules (which status a
+case gets, which saved mask the AI may no longer replace) are tested without a window. Saving a snapshot
+into the store is ``busviewer.services.review_saving``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import numpy as np
 from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus
 from busviewer.core.mask import MaskLayer
 from busviewer.core.prediction import Prediction
-from busviewer.gui.review.state import FrameState, ReviewState
-from busviewer.io.store import CaseStore
+from busviewer.core.review_state import FrameState, ReviewState
 
 #: Statuses only the reader sets; edits and new AI proposals leave them as they are.
 READER_DECISIONS = frozenset({ReviewStatus.APPROVED, ReviewStatus.FLAGGED})
@@ -137,37 +137,6 @@ def status_from_masks(record: CaseRecord) -> ReviewStatus:
     if any(frame.ai_probabilities is not None or frame.ai_mask is not None for frame in record.frames.values()):
         return ReviewStatus.AI_PROPOSED
     return ReviewStatus.UNREVIEWED
-
-
-def save_snapshot(
-    store: CaseStore, snapshot: CaseSnapshot, decision: ReviewStatus | None = None, clear_decision: bool = False
-) -> CaseRow | None:
-    """Save ``snapshot`` into ``store`` (on the store thread) and return the case's new list row.
-
-    Parameters
-    ----------
-    decision
-        The reader's new status (approved or flagged), saved as its own audited change after the masks.
-    clear_decision
-        Drop the reader's approval or flag: the status follows the masks again.
-
-    Returns
-    -------
-    CaseRow or None
-        None when the case was only looked at (nothing proposed, drawn or decided) and was not saved.
-    """
-    saved = store.get_case(snapshot.case_id)
-    record = record_from_snapshot(snapshot, saved)
-    nothing_to_keep = not record.frames and record.reviewer_class is None
-    if saved is None and decision is None and nothing_to_keep:
-        return None
-    store.upsert_case(record)
-    if clear_decision and record.status in READER_DECISIONS:
-        decision = status_from_masks(record)
-    if decision is not None and decision != record.status:
-        store.set_status(record.case_id, decision)
-        record.status = decision
-    return CaseRow.of(record)
 
 
 def state_from_record(record: CaseRecord, scan_key: str, source_path: Path | None,

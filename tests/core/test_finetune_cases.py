@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus
 from busviewer.core.errors import ScanLoadError
-from busviewer.gui.finetune.cases import (
+from busviewer.core.finetune_cases import (
     NO_CLASS,
     NO_MASK,
     SIZE_MISMATCH,
@@ -19,7 +20,13 @@ from busviewer.gui.finetune.cases import (
     count_usable,
     training_frame,
 )
-from tests.gui.finetune.conftest import ImageShelf, reviewed_record
+from busviewer.io.scan_loader import load_grey_frame
+from tests.core.finetune_helpers import ImageShelf, reviewed_record
+
+
+@pytest.fixture
+def shelf() -> ImageShelf:
+    return ImageShelf()
 
 
 def disc_mask(shape: tuple[int, int] = (40, 50)) -> np.ndarray:
@@ -100,6 +107,6 @@ def test_the_default_loader_reads_the_scan_file(tmp_path: Path) -> None:
     Image.fromarray(image).save(tmp_path / "scan.png")
     record = CaseRecord("scan.png", tmp_path / "scan.png", status=ReviewStatus.APPROVED, reviewer_class="benign",
                         frames={0: FrameReview(0, current_mask=mask)})
-    cases = collect_cases([record])
+    cases = collect_cases([record], load_grey_frame)
     assert len(cases) == 1
     np.testing.assert_array_equal(cases[0].image, image)

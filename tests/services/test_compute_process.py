@@ -17,15 +17,19 @@ import numpy as np
 import pytest
 
 from busviewer.core.errors import WeightsError
-from busviewer.gui.compute.client import ComputeProcess, ComputeProcessError
-from busviewer.gui.review.model_jobs import ProposalResult
+from busviewer.core.review_state import HeatMap
+from busviewer.services.compute.client import ComputeProcess, ComputeProcessError
+from busviewer.services.compute.requests import DescribeRequest, ExplainRequest, ModelSpec, PredictFrameRequest
+from busviewer.services.compute_tasks import TASKS
+from busviewer.services.results import ProposalResult
+from tests.services.task_table import TEST_TASKS, CountRequest
 
 GREY = np.random.default_rng(0).integers(0, 255, size=(80, 100), dtype=np.uint8)
 
 
 @pytest.fixture
 def compute() -> Iterator[ComputeProcess]:
-    process = ComputeProcess()
+    process = ComputeProcess(task_table=TEST_TASKS)
     yield process
     process.close()
 
@@ -40,7 +44,8 @@ def test_the_app_shows_a_proposal_without_importing_torch(tiny_weights: Path, tm
         from busviewer.core.scan import UltrasoundScan
         from busviewer.gui.main_window import MainWindow
         from busviewer.gui.review import install_review
-        from busviewer.gui.compute.client import compute_process
+        from busviewer.services.compute.client import compute_process
+        from busviewer.services.compute.requests import DescribeRequest
         from pathlib import Path
 
         app = QApplication([])
@@ -54,29 +59,46 @@ def test_the_app_shows_a_proposal_without_importing_torch(tiny_weights: Path, tm
         app.processEvents()
         frame = review.proposal.current_frame
         assert frame.prediction is not None, review.proposal.last_error
-        child = compute_process().call("predictor", "describe")
+        child = compute_process().call("predictor", DescribeRequest())
         print("torch in gui process:", "torch" in sys.modules)
         print("torch in compute process:", child["torch_loaded"], child["pid"] != os.getpid())
+        print("qt in compute process:", child["qt_loaded"])
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "torch in gui process: False" in result.stdout
     assert "torch in compute process: True True" in result.stdout
+    # The child unpickles every result type without Qt (a result type under gui/ once pulled in QtGui).
+    assert "qt in compute process: []" in result.stdout
 
 
 def test_results_and_errors_come_back_as_themselves(compute: ComputeProcess, tiny_weights: Path, tmp_path: Path) -> None:
-    result = compute.call("predictor", "predict_frame", str(tiny_weights), "cpu", GREY, 0)
+    result = compute.call("predictor", PredictFrameRequest(ModelSpec(tiny_weights, "cpu"), GREY, 0))
     assert isinstance(result, ProposalResult)
     assert result.prediction.mask.shape == GREY.shape
     # Only display-size maps cross the pipe: full-size float maps of a huge frame would stall the GUI.
     assert result.prediction.lesion_probability is None and result.prediction.uncertainty is None
     assert result.uncertainty.display.dtype == np.uint8
     with pytest.raises(WeightsError):
-        compute.call("predictor", "predict_frame", str(tmp_path / "missing.safetensors"), "cpu", GREY, 0)
+        compute.call("predictor", PredictFrameRequest(ModelSpec(tmp_path / "missing.safetensors", "cpu"), GREY, 0))
+    heat = compute.call("gradcam", ExplainRequest(ModelSpec(tiny_weights, "cpu"), GREY, "lesion"))
+    assert isinstance(heat, HeatMap) and heat.display.dtype == np.uint8
+    full = compute.call("gradcam", ExplainRequest(ModelSpec(tiny_weights, "cpu"), GREY, "lesion", for_display=False))
+    assert full.shape == GREY.shape and full.dtype.kind == "f"
+
+
+def test_a_request_the_table_does_not_know_is_refused_in_one_sentence(compute: ComputeProcess) -> None:
+    with pytest.raises(TypeError, match="cannot answer a HeatMap"):
+        compute.call("predictor", HeatMap(display=np.zeros((2, 2), np.uint8)))
+
+
+def test_the_production_table_holds_no_test_tasks() -> None:
+    assert CountRequest not in TASKS
+    assert all(t.__module__ == "busviewer.services.compute.requests" for t in TASKS)
 
 
 def test_a_killed_child_fails_the_waiting_request_and_is_replaced(compute: ComputeProcess, tiny_weights: Path) -> None:
-    first_pid = compute.call("predictor", "describe")["pid"]
+    first_pid = compute.call("predictor", DescribeRequest())["pid"]
     failure: list[BaseException] = []
 
     def wait_for_a_long_job() -> None:
@@ -84,7 +106,7 @@ def test_a_killed_child_fails_the_waiting_request_and_is_replaced(compute: Compu
             # A fine-tune with no cases would fail at once; a generator that never ends is what we want,
             # so use many inferences in a row on the same lane and kill the child meanwhile.
             for _ in range(10_000):
-                compute.call("predictor", "predict_frame", str(tiny_weights), "cpu", GREY, 0)
+                compute.call("predictor", PredictFrameRequest(ModelSpec(tiny_weights, "cpu"), GREY, 0))
         except ComputeProcessError as exc:
             failure.append(exc)
 
@@ -95,15 +117,16 @@ def test_a_killed_child_fails_the_waiting_request_and_is_replaced(compute: Compu
     waiter.join(60)
     assert not waiter.is_alive()
     assert failure and "stopped unexpectedly" in str(failure[0])
-    second_pid = compute.call("predictor", "describe")["pid"]
+    second_pid = compute.call("predictor", DescribeRequest())["pid"]
     assert second_pid != first_pid
 
 
 def test_the_child_leaves_when_its_gui_process_dies(tiny_weights: Path) -> None:
     script = textwrap.dedent("""
-        from busviewer.gui.compute.client import ComputeProcess
+        from busviewer.services.compute.client import ComputeProcess
+        from busviewer.services.compute.requests import DescribeRequest
         process = ComputeProcess()
-        print(process.call("predictor", "describe")["pid"], flush=True)
+        print(process.call("predictor", DescribeRequest())["pid"], flush=True)
         import os, signal
         os.kill(os.getpid(), signal.SIGKILL)
     """)
@@ -127,7 +150,7 @@ def _alive(pid: int) -> bool:
 def test_a_stream_is_cancelled_even_while_records_keep_coming(compute: ComputeProcess) -> None:
     # "count" yields without pausing until its should_stop says so; the cancel must still get through.
     seen: list[int] = []
-    runner = compute.stream("counter", "count", 1_000_000, should_stop=lambda: len(seen) >= 3)
+    runner = compute.stream("counter", CountRequest(1_000_000), should_stop=lambda: len(seen) >= 3)
     while True:
         try:
             seen.append(next(runner))

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from busviewer.core.prediction import Prediction
+from busviewer.core.review_state import ReviewState, scan_key_for, state_for_scan
 from busviewer.core.scan import UltrasoundScan
-from busviewer.gui.review.model_jobs import reduce_for_display
-from busviewer.gui.review.state import ReviewState, scan_key_for, state_for_scan
+from busviewer.services.results import reduce_for_display
 
 
 def _scan(path: str | None, shape: tuple[int, int] = (10, 12), frames: int = 1) -> UltrasoundScan:

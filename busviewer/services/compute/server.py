@@ -1,13 +1,16 @@
-"""The compute process's request loop: one thread per lane runs the tasks sent by the GUI process.
+"""The compute process's request loop: one thread per lane runs the requests sent by the GUI process.
 
-Runs only in the child. Each reply is ``(kind, request_id, payload)`` with kind ``record`` (a value a
+Runs only in the child (the GUI process imports this module for :func:`serve`, the child's entry point,
+but never its task table). Each reply is ``(kind, request_id, payload)`` with kind ``record`` (a value a
 generator task yielded), ``done`` (the return value) or ``error`` (the exception). The loop ends when the
 GUI process says ``quit`` or its end of the pipe closes, so a child never outlives its window.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 import pickle
 import queue
 import sys
@@ -18,22 +21,28 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from busviewer.core.errors import UserFacingError
+from busviewer.services.compute.requests import DescribeRequest
 
 log = logging.getLogger("busviewer.compute")
+
+#: The app's task table, imported by name in the child so the GUI process's imports never reach torch.
+PRODUCTION_TASKS = "busviewer.services.compute_tasks"
+
+#: Maps a request's type to the function that answers it: ``handler(context, request)``.
+TaskTable = dict[type, Callable[..., Any]]
 
 
 @dataclass
 class Request:
-    """One task to run: its id, name and arguments, and the flag a cancel sets."""
+    """One request to answer: its id, the typed request, and the flag a cancel sets."""
 
     request_id: int
-    task: str
-    args: tuple[Any, ...]
+    body: object
     cancelled: threading.Event = field(default_factory=threading.Event)
 
 
 class LaneContext:
-    """What a task gets besides its arguments: the lane's cached models and its request's stop flag."""
+    """What a handler gets besides its request: the lane's cached models and the request's stop flag."""
 
     def __init__(self, models: dict[str, Any], request: Request) -> None:
         self.models = models
@@ -43,8 +52,9 @@ class LaneContext:
 class Lane:
     """A thread that runs its requests in order and keeps network copies between them."""
 
-    def __init__(self, name: str, reply: Callable[[str, int, Any], None]) -> None:
+    def __init__(self, name: str, tasks: TaskTable, reply: Callable[[str, int, Any], None]) -> None:
         self.name = name
+        self._tasks = tasks
         self._reply = reply
         self._models: dict[str, Any] = {}
         self._requests: queue.Queue[Request | None] = queue.Queue()
@@ -55,16 +65,20 @@ class Lane:
         self._requests.put(request)
 
     def _run(self) -> None:
-        from busviewer.gui.compute.tasks import TASKS
-
         while (request := self._requests.get()) is not None:
+            kind = type(request.body).__name__
             try:
-                outcome = TASKS[request.task](LaneContext(self._models, request), *request.args)
+                handler = self._tasks.get(type(request.body))
+                if isinstance(request.body, DescribeRequest):
+                    handler = describe
+                if handler is None:
+                    raise TypeError(f"the compute process cannot answer a {kind}")
+                outcome = handler(LaneContext(self._models, request), request.body)
                 if isinstance(outcome, Generator):
                     outcome = self._drain(request, outcome)
             except Exception as exc:  # noqa: BLE001 - every failure goes back to the waiting thread
                 if not isinstance(exc, UserFacingError):
-                    log.error("compute task %s failed", request.task, exc_info=True)
+                    log.error("compute request %s failed", kind, exc_info=True)
                 self._reply("error", request.request_id, _sendable(exc))
             else:
                 self._reply("done", request.request_id, outcome)
@@ -76,6 +90,16 @@ class Lane:
             except StopIteration as stop:
                 return stop.value
             self._reply("record", request.request_id, record)
+
+
+def describe(context: LaneContext, request: DescribeRequest) -> dict[str, Any]:
+    """Who is answering: the process id and whether torch or Qt are loaded (part of the protocol, for the
+    log and for the checks that the child never loads Qt)."""
+    return {
+        "pid": os.getpid(),
+        "torch_loaded": "torch" in sys.modules,
+        "qt_loaded": sorted(m for m in ("PySide6", "pyqtgraph", "superqt") if m in sys.modules),
+    }
 
 
 def _sendable(exc: BaseException) -> BaseException:
@@ -104,9 +128,11 @@ def _setup_logging(log_path: str | None) -> None:
     root.addHandler(console)
 
 
-def serve(conn: Connection, log_path: str | None) -> None:
-    """Answer requests from ``conn`` until told to quit or the GUI process goes away."""
+def serve(conn: Connection, log_path: str | None, task_table: str = PRODUCTION_TASKS) -> None:
+    """Answer requests from ``conn`` with the handlers of ``task_table`` until told to quit or the parent goes away."""
     _setup_logging(log_path)
+    table = importlib.import_module(task_table)
+    tasks: TaskTable = table.TASKS
     send_lock = threading.Lock()
 
     def reply(kind: str, request_id: int, payload: Any) -> None:
@@ -120,15 +146,15 @@ def serve(conn: Connection, log_path: str | None) -> None:
             with send_lock:
                 conn.send(("error", request_id, RuntimeError(f"the result could not be sent back ({type(exc).__name__})")))
 
-    from busviewer.gui.compute.tasks import warm_up
-
-    # torch loads while the first request is still on its way.
-    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    warm_up = getattr(table, "warm_up", None)
+    if warm_up is not None:
+        # torch loads while the first request is still on its way.
+        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     lanes: dict[str, Lane] = {}
     requests: dict[int, Request] = {}
     while True:
         try:
-            kind, request_id, lane, task, args = conn.recv()
+            kind, request_id, lane, body = conn.recv()
         except (EOFError, OSError):
             break
         if kind == "quit":
@@ -137,13 +163,13 @@ def serve(conn: Connection, log_path: str | None) -> None:
             if (request := requests.get(request_id)) is not None:
                 request.cancelled.set()
             continue
-        request = Request(request_id, task, tuple(args))
+        request = Request(request_id, body)
         requests[request_id] = request
         if len(requests) > 1000:
             # Old entries only serve late cancels; keep the newest.
             for old in sorted(requests)[:500]:
                 requests.pop(old, None)
         if lane not in lanes:
-            lanes[lane] = Lane(lane, reply)
+            lanes[lane] = Lane(lane, tasks, reply)
         lanes[lane].submit(request)
     log.info("compute process finished")

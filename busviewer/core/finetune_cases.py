@@ -115,16 +115,7 @@ def count_usable(records: Iterable[CaseRecord]) -> tuple[int, dict[str, int]]:
     return usable, dict(skipped)
 
 
-def load_grey_frame(path: Path, frame_index: int) -> np.ndarray:
-    """Read frame ``frame_index`` of the scan at ``path`` as the network reads it (uint8 grey)."""
-    from busviewer.io.scan_loader import load_scan
-
-    return load_scan(path).grey_frame(frame_index)
-
-
-def collect_cases_with_report(
-    records: Iterable[CaseRecord], load_frame: FrameLoader | None = None
-) -> CaseCollection:
+def collect_cases_with_report(records: Iterable[CaseRecord], load_frame: FrameLoader) -> CaseCollection:
     """Corrected and approved cases as ``LabelledCase`` objects, with the skipped ones by reason.
 
     Parameters
@@ -132,11 +123,10 @@ def collect_cases_with_report(
     records
         Case records with their masks loaded (e.g. ``CaseStore.list_cases()``).
     load_frame
-        Reads a grey frame; defaults to ``load_scan(path).grey_frame(index)``.
+        Reads a grey frame (``busviewer.io.scan_loader.load_grey_frame`` in the app).
     """
     from busviewer.core.training_case import LabelledCase
 
-    load_frame = load_frame or load_grey_frame
     collection = CaseCollection()
     for record in records:
         if not is_reviewed(record):
@@ -164,6 +154,6 @@ def collect_cases_with_report(
     return collection
 
 
-def collect_cases(records: Iterable[CaseRecord], load_frame: FrameLoader | None = None) -> list[LabelledCase]:
+def collect_cases(records: Iterable[CaseRecord], load_frame: FrameLoader) -> list[LabelledCase]:
     """The usable corrected and approved cases (see ``collect_cases_with_report`` for the skipped ones)."""
     return collect_cases_with_report(records, load_frame).cases

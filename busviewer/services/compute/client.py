@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from busviewer.core.errors import UserFacingError
+from busviewer.services.compute.server import PRODUCTION_TASKS, serve
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,17 @@ def _never() -> bool:
     return False
 
 
+def drain(generator: Generator[Any, None, Any]) -> Any:
+    """Run ``generator`` to its end, dropping what it yields, and return what it returns."""
+    while True:
+        try:
+            next(generator)
+        except StopIteration as stop:
+            return stop.value
+
+
 class ComputeProcess:
-    """A child process (started with ``spawn``) that runs tasks from ``busviewer.gui.compute.tasks``.
+    """A child process (started with ``spawn``) that answers typed requests (``requests``) from a task table.
 
     Requests name a *lane*: each lane is a thread in the child with its own network copies, so a
     Grad-CAM never waits behind (or shares hooks with) an inference, and a fine-tune runs beside both.
@@ -49,10 +59,14 @@ class ComputeProcess:
     log_path
         File the child appends its log records to (the app's log file); None: the child logs warnings
         to stderr only.
+    task_table
+        Module whose ``TASKS`` maps request types to handlers, imported in the child only; tests pass a
+        table of their own instead of adding test-only tasks to the production one.
     """
 
-    def __init__(self, log_path: Path | None = None) -> None:
+    def __init__(self, log_path: Path | None = None, task_table: str = PRODUCTION_TASKS) -> None:
         self._log_path = log_path
+        self._task_table = task_table
         self._start_lock = threading.Lock()
         self._send_lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -75,12 +89,10 @@ class ComputeProcess:
         with self._start_lock:
             if self._conn is not None and self._process is not None and self._process.is_alive():
                 return self._conn
-            from busviewer.gui.compute.server import serve
-
             context = multiprocessing.get_context("spawn")
             parent_end, child_end = context.Pipe(duplex=True)
             process = context.Process(
-                target=serve, args=(child_end, str(self._log_path) if self._log_path else None),
+                target=serve, args=(child_end, str(self._log_path) if self._log_path else None, self._task_table),
                 name="busviewer-compute", daemon=True,
             )
             try:
@@ -124,10 +136,8 @@ class ComputeProcess:
             waiter.put(("died", None))
         conn.close()
 
-    def stream(
-        self, lane: str, task: str, *args: Any, should_stop: Callable[[], bool] = _never
-    ) -> Generator[Any, None, Any]:
-        """Run a generator task in the child: yield what it yields, return what it returns.
+    def stream(self, lane: str, request: object, should_stop: Callable[[], bool] = _never) -> Generator[Any, None, Any]:
+        """Run the handler of ``request`` in the child: yield what it yields, return what it returns.
 
         ``should_stop`` is polled before every wait; once it says True the child's task is asked to stop
         (it sees that through its own ``should_stop``), further records are dropped, and the stream ends
@@ -138,13 +148,13 @@ class ComputeProcess:
         with self._waiting_lock:
             self._waiting[request_id] = replies
         try:
-            self._send(("run", request_id, lane, task, args))
+            self._send(("run", request_id, lane, request))
             cancelled = False
             while True:
                 # Checked before every wait, not only when replies pause: a fast task never pauses.
                 if not cancelled and should_stop():
                     cancelled = True
-                    self._send(("cancel", request_id, None, None, None))
+                    self._send(("cancel", request_id, None, None))
                 try:
                     kind, payload = replies.get(timeout=STOP_POLL_SECONDS)
                 except queue.Empty:
@@ -162,14 +172,9 @@ class ComputeProcess:
             with self._waiting_lock:
                 self._waiting.pop(request_id, None)
 
-    def call(self, lane: str, task: str, *args: Any) -> Any:
-        """Run ``task(*args)`` on ``lane`` in the child and return its result (or raise its error)."""
-        runner = self.stream(lane, task, *args)
-        while True:
-            try:
-                next(runner)
-            except StopIteration as stop:
-                return stop.value
+    def call(self, lane: str, request: object) -> Any:
+        """Answer ``request`` on ``lane`` in the child and return its result (or raise its error)."""
+        return drain(self.stream(lane, request))
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Ask the child to finish and wait for it; kill it when it does not."""
@@ -181,7 +186,7 @@ class ComputeProcess:
         if conn is not None:
             try:
                 with self._send_lock:
-                    conn.send(("quit", 0, None, None, None))
+                    conn.send(("quit", 0, None, None))
             except (OSError, ValueError):
                 pass
         process.join(timeout_s)

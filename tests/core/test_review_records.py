@@ -8,15 +8,15 @@ import numpy as np
 
 from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus
 from busviewer.core.prediction import Prediction
-from busviewer.gui.review.state import ReviewState
-from busviewer.gui.workspace.records import (
+from busviewer.core.review_records import (
     CaseRow,
     record_from_snapshot,
-    save_snapshot,
     snapshot_state,
     state_from_record,
 )
+from busviewer.core.review_state import ReviewState
 from busviewer.io.store import CaseStore
+from busviewer.services.review_saving import save_snapshot
 
 SHAPE = (12, 16)
 

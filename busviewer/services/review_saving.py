@@ -1,0 +1,44 @@
+"""Save a frozen review into the workspace's case store (runs on the store thread, never the GUI thread)."""
+
+from __future__ import annotations
+
+from busviewer.core.case import ReviewStatus
+from busviewer.core.review_records import (
+    READER_DECISIONS,
+    CaseRow,
+    CaseSnapshot,
+    record_from_snapshot,
+    status_from_masks,
+)
+from busviewer.io.store import CaseStore
+
+
+def save_snapshot(
+    store: CaseStore, snapshot: CaseSnapshot, decision: ReviewStatus | None = None, clear_decision: bool = False
+) -> CaseRow | None:
+    """Save ``snapshot`` into ``store`` (on the store thread) and return the case's new list row.
+
+    Parameters
+    ----------
+    decision
+        The reader's new status (approved or flagged), saved as its own audited change after the masks.
+    clear_decision
+        Drop the reader's approval or flag: the status follows the masks again.
+
+    Returns
+    -------
+    CaseRow or None
+        None when the case was only looked at (nothing proposed, drawn or decided) and was not saved.
+    """
+    saved = store.get_case(snapshot.case_id)
+    record = record_from_snapshot(snapshot, saved)
+    nothing_to_keep = not record.frames and record.reviewer_class is None
+    if saved is None and decision is None and nothing_to_keep:
+        return None
+    store.upsert_case(record)
+    if clear_decision and record.status in READER_DECISIONS:
+        decision = status_from_masks(record)
+    if decision is not None and decision != record.status:
+        store.set_status(record.case_id, decision)
+        record.status = decision
+    return CaseRow.of(record)
