@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from busviewer import __version__
 from busviewer.core.errors import UserFacingError
@@ -72,15 +73,38 @@ def run_guarded(action: Callable[[], int]) -> int:
         return 2
 
 
+def opens_gui(args: Sequence[str]) -> bool:
+    """Whether ``args`` ask for the window: nothing, options, or files and folders that exist.
+
+    A first word that is neither a sub-command nor an existing path (a typo of ``predict``, say) goes
+    to argparse, which answers with its one-line error instead of a window that fails to open it.
+    """
+    words = [a for a in args if not a.startswith("-")]
+    if any(a in ("-h", "--help", "--version") for a in args):
+        return False
+    if not words:
+        return True
+    return words[0] not in SUBCOMMANDS and Path(words[0]).exists()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and dispatch; with no sub-command, launch the GUI."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or args_list[0] not in SUBCOMMANDS and args_list[0] not in ("-h", "--help", "--version"):
+    if opens_gui(args_list):
         setup_logging("-v" in args_list or "--verbose" in args_list)
+        from busviewer.platform_check import platform_problem
+
+        problem = platform_problem()
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
         from busviewer.app import run_app
 
         return run_app([a for a in args_list if a not in ("-v", "--verbose")])
     parser = build_parser()
+    first = next((a for a in args_list if not a.startswith("-")), "")
+    if first and first not in SUBCOMMANDS and (os.sep in first or "." in first):
+        parser.error(f"{first} does not exist (and is not a sub-command)")
     args = parser.parse_args(args_list)
     setup_logging(args.verbose)
     return run_guarded(lambda: int(args.handler(args)))

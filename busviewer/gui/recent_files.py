@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from busviewer.core.paths import user_data_dir
+from busviewer.core.paths import settings_file
 
 #: How many recent entries File > Open Recent offers.
 MAX_RECENT = 10
@@ -14,8 +14,8 @@ _RECENT_KEY = "recent/paths"
 
 
 def app_settings() -> QSettings:
-    """The settings file in the user's busviewer folder (``$BUSVIEWER_HOME`` in tests), not the system registry."""
-    return QSettings(str(user_data_dir() / "settings.ini"), QSettings.Format.IniFormat)
+    """The settings file in the user's settings folder (``$BUSVIEWER_HOME`` in tests), not the system registry."""
+    return QSettings(str(settings_file()), QSettings.Format.IniFormat)
 
 
 class RecentFiles:

@@ -65,11 +65,6 @@ def load_scan(path: Path) -> UltrasoundScan:
     return read_image(path, format_hint=kind)
 
 
-def load_grey_frame(path: Path, frame_index: int) -> np.ndarray:
-    """Read frame ``frame_index`` of the scan at ``path`` as the network reads it (uint8 grey)."""
-    return load_scan(path).grey_frame(frame_index)
-
-
 def detect_format(path: Path) -> str:
     """Name the format of ``path`` from its first bytes: ``dicom``, ``png``, ``jpeg``, ``bmp`` or ``tiff``.
 
@@ -93,8 +88,10 @@ def detect_format(path: Path) -> str:
 
 
 def demo_scan_path() -> Path:
-    """Path of the synthetic demo scan shipped in the ``resources`` folder at the repository root."""
-    return Path(__file__).resolve().parents[2] / "resources" / "demo_scan.png"
+    """Path of the synthetic demo scan shipped from the ``resources`` folder (see ``busviewer.core.paths``)."""
+    from busviewer.core.paths import resource_path
+
+    return resource_path("demo_scan.png")
 
 
 def demo_mask_path() -> Path:

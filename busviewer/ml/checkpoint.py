@@ -135,5 +135,7 @@ def _build(metadata: dict[str, Any], path: Path) -> AttentionUNetClassifier | At
 
 
 def default_weights_path() -> Path:
-    """The weights shipped in the project's ``models/`` folder."""
-    return Path(__file__).resolve().parents[2] / "models" / "busviewer-attn-unet.safetensors"
+    """The shipped weights, wherever this install keeps them (see ``busviewer.core.paths``)."""
+    from busviewer.core.paths import shipped_weights_path
+
+    return shipped_weights_path()
