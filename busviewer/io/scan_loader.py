@@ -65,6 +65,11 @@ def load_scan(path: Path) -> UltrasoundScan:
     return read_image(path, format_hint=kind)
 
 
+def load_grey_frame(path: Path, frame_index: int) -> np.ndarray:
+    """Read frame ``frame_index`` of the scan at ``path`` as the network reads it (uint8 grey)."""
+    return load_scan(path).grey_frame(frame_index)
+
+
 def detect_format(path: Path) -> str:
     """Name the format of ``path`` from its first bytes: ``dicom``, ``png``, ``jpeg``, ``bmp`` or ``tiff``.
 
