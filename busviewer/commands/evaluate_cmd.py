@@ -5,12 +5,51 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from busviewer.core.birads_agreement import BiradsAgreement, format_agreement, table_labels
 from busviewer.core.constants import CLASS_NAMES, DEFAULT_SEED, FLIP_TTA, VALIDATION_FRACTION
+from busviewer.core.errors import UserFacingError
 from busviewer.core.evaluation import EvaluationAccumulator
 from busviewer.core.split import stratified_split
+
+
+@dataclass
+class BiradsOptions:
+    """``evaluate --birads``: the radiologist's table, which part of it, and whose masks to describe.
+
+    ``mask_source`` ``ai`` describes the network's mask (what a user sees); ``truth`` the dataset's mask,
+    which measures the descriptor rules apart from the segmentation.
+    """
+
+    table: Path
+    part: str = "all"
+    mask_source: str = "ai"
+    rows: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def select(self, cases: list[Any]) -> list[Any]:
+        """The cases whose image is in the table (part); the table is read here."""
+        from busviewer.io.birads_table import read_birads_table
+
+        self.rows = read_birads_table(self.table, self.part)
+        chosen = [case for case in cases if case.image_path.name in self.rows]
+        if not chosen:
+            raise UserFacingError(f"No image of the data folder is named in {self.table.name} ({self.part} rows).")
+        return chosen
+
+    def add(self, agreement: BiradsAgreement, case: Any, image: Any, truth: Any, prediction: Any) -> None:
+        from busviewer.core.birads import assess_lesion
+
+        try:
+            labels = table_labels(self.rows[case.image_path.name])
+        except ValueError as exc:
+            raise UserFacingError(f"{self.table.name}, {case.image_path.name}: {exc}.") from exc
+        if labels is None:
+            return
+        mask = truth if self.mask_source == "truth" else prediction.mask
+        agreement.add(labels, assess_lesion(image, mask, prediction.probabilities))
 
 
 def select_cases(data_dir: Path, split: str, seed: int) -> list[Any]:
@@ -26,9 +65,13 @@ def select_cases(data_dir: Path, split: str, seed: int) -> list[Any]:
 
 def evaluate_folder(
     data_dir: Path, weights: Path | None, device: str = "auto", split: str = "all", seed: int = DEFAULT_SEED,
-    plots_dir: Path | None = None, flip_tta: bool = FLIP_TTA,
+    plots_dir: Path | None = None, flip_tta: bool = FLIP_TTA, birads: BiradsOptions | None = None,
 ) -> dict[str, Any]:
-    """Evaluate and return the metrics dict (``ms_per_image`` and ``model_id`` included)."""
+    """Evaluate and return the metrics dict (``ms_per_image`` and ``model_id`` included).
+
+    With ``birads``, only the images in its table (part) are evaluated and ``metrics["birads"]`` holds
+    the agreement of the AI's descriptors and category with the table's.
+    """
     from busviewer.io.busi import load_busi_case
     from busviewer.ml.inference import Predictor
 
@@ -36,12 +79,18 @@ def evaluate_folder(
     accumulator = EvaluationAccumulator()
     keep: list[tuple[Any, Any, Any, Any]] = []
     elapsed = 0.0
-    for case in select_cases(data_dir, split, seed):
+    cases = select_cases(data_dir, split, seed)
+    agreement = None
+    if birads is not None:
+        cases, agreement = birads.select(cases), BiradsAgreement()
+    for case in cases:
         started = time.perf_counter()
         image, truth = load_busi_case(case)
         prediction = predictor.predict(image)
         elapsed += time.perf_counter() - started
         result = accumulator.add(case.case_id, case.label, prediction.probabilities, prediction.mask, truth)
+        if birads is not None and agreement is not None:
+            birads.add(agreement, case, image, truth, prediction)
         if plots_dir is not None:
             keep.append((result, image, truth, prediction.mask))
     metrics = accumulator.metrics()
@@ -49,6 +98,8 @@ def evaluate_folder(
     metrics["model_id"] = predictor.model_id
     metrics["split"] = split
     metrics["flip_tta"] = flip_tta
+    if birads is not None and agreement is not None:
+        metrics["birads"] = {**agreement.metrics(), "mask_source": birads.mask_source, "part": birads.part}
     if plots_dir is not None:
         _write_plots(plots_dir, accumulator, keep, metrics, weights, device)
     return metrics
@@ -83,13 +134,20 @@ def run(args: argparse.Namespace) -> int:
     from busviewer.ml.device import use_all_cores
 
     use_all_cores()
+    birads = None
+    if getattr(args, "birads", None) is not None:
+        birads = BiradsOptions(args.birads, args.birads_part, args.birads_mask)
     metrics = evaluate_folder(
-        args.data_dir, args.weights, args.device, args.split, args.seed, args.plots, flip_tta=args.flip_tta
+        args.data_dir, args.weights, args.device, args.split, args.seed, args.plots, flip_tta=args.flip_tta,
+        birads=birads,
     )
     if args.json:
         print(json.dumps(metrics))
     else:
         print(format_table(metrics))
+        if "birads" in metrics:
+            print()
+            print(format_agreement(metrics["birads"]))
     return 0
 
 

@@ -60,6 +60,12 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     _add_flip_tta(evaluate)
     evaluate.add_argument("--plots", type=Path, default=None, help="folder for confusion, reliability and case panels")
+    evaluate.add_argument("--birads", type=Path, default=None, metavar="TABLE.csv",
+                          help="also score BI-RADS descriptors and category against this table (BrEaST clinical.csv columns)")
+    evaluate.add_argument("--birads-part", choices=("all", "external", "design"), default="all",
+                          help="table rows to use: all, external_validation true, or false (default all)")
+    evaluate.add_argument("--birads-mask", choices=("ai", "truth"), default="ai",
+                          help="describe the AI's mask (default) or the dataset's true mask")
     evaluate.set_defaults(handler=evaluate_cmd.run)
 
     predict = sub.add_parser("predict", help="lesion mask and class for images or DICOMs")

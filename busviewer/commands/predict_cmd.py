@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from busviewer.core.atomic import atomic_write_text
+from busviewer.core.birads import assess_lesion
 from busviewer.core.errors import UserFacingError
 from busviewer.core.scan import UltrasoundScan
 
@@ -29,10 +30,10 @@ def frames_to_run(scan: UltrasoundScan, frame: str) -> list[int]:
 
 
 def prediction_record(scan: UltrasoundScan, prediction: Any, frame: int) -> dict[str, Any]:
-    """The JSON written beside each mask (no patient identifiers)."""
+    """The JSON written beside each mask (no patient identifiers); ``birads`` when a lesion is shown."""
     area_px = int(prediction.mask.sum())
     pixel_area = scan.calibration.pixel_area_mm2
-    return {
+    record: dict[str, Any] = {
         "source": scan.name,
         "frame": frame,
         "model_id": prediction.model_id,
@@ -51,6 +52,11 @@ def prediction_record(scan: UltrasoundScan, prediction: Any, frame: int) -> dict
             "unlike_training_scans": prediction.unfamiliar,
         },
     }
+    if area_px:
+        assessment = assess_lesion(scan.grey_frame(frame), prediction.mask, prediction.probabilities)
+        if assessment is not None:
+            record["birads"] = assessment.as_json()
+    return record
 
 
 def run(args: argparse.Namespace) -> int:

@@ -109,3 +109,50 @@ def balanced_accuracy(matrix: np.ndarray) -> float:
     """Mean recall over classes that occur in the truth."""
     recalls = [matrix[k, k] / matrix[k].sum() for k in range(matrix.shape[0]) if matrix[k].sum()]
     return float(np.mean(recalls)) if recalls else 0.0
+
+
+def cohen_kappa(truth: Sequence[str], pred: Sequence[str], labels: Sequence[str] | None = None,
+                weights: str | None = None) -> float | None:
+    """Cohen's kappa of two raters' labels; None when there is nothing to compare.
+
+    Parameters
+    ----------
+    truth, pred
+        One label per item from each rater.
+    labels
+        The categories in order (needed for weighted kappa, whose weights grow with the distance in
+        this order); by default the sorted labels that occur.
+    weights
+        None for plain kappa, ``linear`` or ``quadratic`` for weighted kappa.
+
+    Returns
+    -------
+    float or None
+        1 for perfect agreement, 0 for chance agreement; None for no items or when both raters always
+        give one and the same label (agreement by chance alone is then 1 and kappa is undefined).
+    """
+    if len(truth) != len(pred):
+        raise ValueError(f"{len(truth)} truth labels but {len(pred)} predictions")
+    if not truth:
+        return None
+    order = list(labels) if labels is not None else sorted(set(truth) | set(pred))
+    index = {label: k for k, label in enumerate(order)}
+    n = len(order)
+    observed = np.zeros((n, n), dtype=np.float64)
+    for t, p in zip(truth, pred, strict=True):
+        observed[index[t], index[p]] += 1
+    observed /= observed.sum()
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0))
+    distance = np.abs(np.arange(n)[:, None] - np.arange(n)[None, :]).astype(np.float64)
+    if weights is None:
+        penalty = (distance > 0).astype(np.float64)
+    elif weights == "linear":
+        penalty = distance
+    elif weights == "quadratic":
+        penalty = distance**2
+    else:
+        raise ValueError(f"weights must be None, 'linear' or 'quadratic', not {weights!r}")
+    chance = float((penalty * expected).sum())
+    if chance == 0.0:
+        return None
+    return 1.0 - float((penalty * observed).sum()) / chance
