@@ -14,7 +14,7 @@ from busviewer.core.errors import UserFacingError
 
 log = logging.getLogger("busviewer")
 
-SUBCOMMANDS = ("info", "train", "evaluate", "predict", "export", "finetune", "ensemble", "models", "reference")
+SUBCOMMANDS = ("info", "train", "evaluate", "predict", "export", "finetune", "ensemble", "models", "reference", "pacs")
 
 
 def setup_logging(verbose: bool = False) -> None:

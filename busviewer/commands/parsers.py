@@ -16,6 +16,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         finetune_cmd,
         info_cmd,
         models_cmd,
+        pacs_cmd,
         predict_cmd,
         reference_cmd,
         train_cmd,
@@ -134,6 +135,8 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
                         help="weights for the reports' Grad-CAM (default: $BUSVIEWER_WEIGHTS or the active model)")
     export.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     export.set_defaults(handler=export_cmd.run)
+
+    pacs_cmd.add_pacs_parser(sub)
 
 
 def _add_flip_tta(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,85 @@
+"""``busviewer pacs``: the shell round trip against the real Orthanc, JSON shapes, and one-sentence errors."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+
+from busviewer.cli import main
+from busviewer.core.paths import settings_file
+from busviewer.io.seg import write_dicom_seg
+from tests.io.test_pacs import dataset_bytes
+from tests.io.test_seg import PATIENT_ID, make_us_dicom
+from tests.orthanc_server import OrthancServer, free_port
+
+
+def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
+    code = main(list(argv))
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def test_send_find_get_round_trip(orthanc: OrthancServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    orthanc.clear()
+    scan = make_us_dicom(tmp_path / "scan.dcm")
+    mask = np.zeros((48, 64), bool)
+    mask[5:15, 5:25] = True
+    write_dicom_seg(tmp_path / "seg.dcm", scan, {0: mask}, edited=False, model_id="m1")
+    node = ["--node", orthanc.node_spec]
+
+    assert _json(capsys, "pacs", "echo", *node, "--json") == (0, {"node": orthanc.node_spec, "ok": True})
+    assert _json(capsys, "pacs", "send", *node, str(scan), str(tmp_path / "seg.dcm"), "--json") == (
+        0, {"sent": 2, "failed": []})
+    code, found = _json(capsys, "pacs", "find", *node, "--patient-id", PATIENT_ID, "--modality", "US",
+                        "--date", "20240101-20240131", "--json")
+    study_uid = str(pydicom.dcmread(scan, stop_before_pixels=True).StudyInstanceUID)
+    assert code == 0 and len(found["studies"]) == 1
+    (study,) = found["studies"]
+    assert set(study) == {"StudyInstanceUID", "PatientID", "StudyDate", "ModalitiesInStudy",
+                          "NumberOfStudyRelatedInstances"}
+    assert (study["StudyInstanceUID"], study["PatientID"], study["StudyDate"]) == (study_uid, PATIENT_ID, "20240102")
+    assert study["NumberOfStudyRelatedInstances"] == 2
+
+    code, got = _json(capsys, "pacs", "get", *node, "--study", study_uid, "--out", str(tmp_path / "got"), "--json")
+    assert code == 0 and got["retrieved"] == 2
+    back = {str(pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID): Path(f) for f in got["files"]}
+    for sent in (scan, tmp_path / "seg.dcm"):
+        uid = str(pydicom.dcmread(sent, stop_before_pixels=True).SOPInstanceUID)
+        assert dataset_bytes(back[uid]) == dataset_bytes(sent)
+
+    code, web = _json(capsys, "pacs", "find", "--dicomweb", orthanc.dicomweb_url, "--patient-id", PATIENT_ID, "--json")
+    assert code == 0 and [s["StudyInstanceUID"] for s in web["studies"]] == [study_uid]
+
+
+def test_saved_node_by_name(orthanc: OrthancServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pacs", "add", "main", "--node", orthanc.node_spec, "--retrieve", "move", "--timeout", "4"]) == 0
+    capsys.readouterr()
+    assert stat.S_IMODE(settings_file().stat().st_mode) == 0o600
+    code, listed = _json(capsys, "pacs", "nodes", "--json")
+    assert listed["nodes"] == [{"name": "main", "address": f"main ({orthanc.node_spec})", "retrieve": "move",
+                                "timeout_s": 4.0}]
+    assert _json(capsys, "pacs", "echo", "--node", "main", "--json")[1]["ok"] is True
+
+
+@pytest.mark.parametrize(("argv", "sentence"), [
+    (["pacs", "echo", "--node", "nonsense"], "There is no saved PACS node called 'nonsense'"),
+    (["pacs", "echo", "--node", "A@B"], "is not a PACS node; write it as AE_TITLE@HOST:PORT"),
+    (["pacs", "find", "--node", "X@127.0.0.1:1", "--date", "2024-01-01"], "is not FROM-TO in YYYYMMDD form"),
+    (["pacs", "echo", "--dicomweb", "ftp://x"], "is not a DICOMweb base URL"),
+])
+def test_bad_input_is_one_sentence(argv: list[str], sentence: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and sentence in err and err.count("\n") == 1
+
+
+def test_unreachable_node_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    port = free_port()
+    assert main(["pacs", "echo", "--node", f"ORTHANC@127.0.0.1:{port}", "--timeout", "2"]) == 2
+    assert capsys.readouterr().err == (f"error: Nothing listens at 127.0.0.1:{port}, so PACS "
+                                       f"ORTHANC@127.0.0.1:{port} cannot be reached.\n")
