@@ -10,7 +10,7 @@ import numpy as np
 
 from busviewer.core.case import CaseRecord, current_user, utc_now_iso
 from busviewer.core.constants import CLASS_NAMES
-from busviewer.core.scan import PatientInfo, to_grey_uint8
+from busviewer.core.scan import PatientInfo, UltrasoundScan, to_grey_uint8
 
 DISCLAIMER = "Decision support for trained readers; not a diagnosis."
 
@@ -164,30 +164,33 @@ def display_uint8(frame: np.ndarray) -> np.ndarray:
 def make_case_report(
     record: CaseRecord,
     frame_index: int,
-    frame: np.ndarray,
-    calibration_source: str,
+    scan: UltrasoundScan,
     measurements: Mapping[str, object] | None = None,
     measurement_lines: list[str] | None = None,
     gradcam: np.ndarray | None = None,
     reviewer: str | None = None,
     patient: PatientInfo | None = None,
-    imaging_area: tuple[int, int, int, int] | None = None,
-    burned_in_annotation: bool | None = None,
 ) -> CaseReport:
-    """Gather a frame's report from its case record and pixels.
+    """Gather a frame's report from its case record and the scan itself.
+
+    The scan, not its pixels alone, is taken so that what keeps identifiers off the page cannot be
+    forgotten: its imaging area (outside it, burned-in text is blanked) and its burned-in flag travel
+    with every report, whichever command or dialog makes it.
 
     Parameters
     ----------
     record
         The case; its frame ``frame_index`` gives mask, probabilities and model.
-    frame
-        The frame's pixels as stored (any depth, grey or RGB).
-    calibration_source
-        Where the pixel size came from (``UltrasoundScan.calibration.source``).
+    frame_index
+        Zero-based frame of ``scan``.
+    scan
+        The scan the case reviews: pixels, calibration, imaging area, burned-in flag.
     measurements
         The lesion's measurements (``LesionMeasurements.as_dict()``), or None.
     measurement_lines
         Lines to print (``LesionMeasurements.summary_lines()``); made from ``measurements`` when None.
+    patient
+        Identifiers to print, only when the user asked for them (``scan.patient``); None keeps them out.
     """
     review = record.frames.get(frame_index)
     probabilities = review.ai_probabilities if review is not None else None
@@ -195,7 +198,7 @@ def make_case_report(
         case_id=record.case_id,
         source_name=record.source_path.name,
         frame_index=frame_index,
-        image=display_uint8(frame),
+        image=display_uint8(scan.frame(frame_index)),
         mask=review.final_mask if review is not None else None,
         gradcam=gradcam,
         probabilities=probabilities,
@@ -204,10 +207,10 @@ def make_case_report(
         status=record.status.value,
         measurements=dict(measurements) if measurements is not None else None,
         measurement_lines=measurement_lines if measurement_lines is not None else format_measurement_lines(measurements),
-        calibration_source=calibration_source,
+        calibration_source=scan.calibration.source,
         model_id=review.ai_model_id if review is not None else None,
         reviewer=reviewer or current_user(),
         patient=patient,
-        imaging_area=imaging_area,
-        burned_in_annotation=burned_in_annotation,
+        imaging_area=scan.imaging_area,
+        burned_in_annotation=scan.burned_in_annotation,
     )

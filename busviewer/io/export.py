@@ -325,9 +325,8 @@ def _report(
     gradcams: dict[int, np.ndarray] | None, patient: PatientInfo | None,
 ) -> CaseReport:
     return make_case_report(
-        record, index, scan.frame(index), scan.calibration.source,
+        record, index, scan,
         measurements=measured.as_dict() if measured is not None else None,
         measurement_lines=measured.summary_lines() if measured is not None else None,
         gradcam=(gradcams or {}).get(index), reviewer=record.updated_by, patient=patient,
-        imaging_area=scan.imaging_area, burned_in_annotation=scan.burned_in_annotation,
     )

@@ -30,7 +30,7 @@ def write_case_outputs(
     )
     measurements = measure_mask(prediction.mask, scan.calibration)
     case_report = make_case_report(
-        record, frame, scan.frame(frame), scan.calibration.source,
+        record, frame, scan,
         measurements=measurements.as_dict() if measurements else None,
         measurement_lines=measurements.summary_lines() if measurements else ["No lesion proposed."],
         gradcam=gradcam,

@@ -12,7 +12,8 @@ import pytest
 from pydicom.dataset import Dataset
 
 from busviewer.cli import main
-from tests.io.test_dicom_reader import PATIENT_NAME, make_dataset, write_dicom
+from tests.io.test_dicom_reader import make_dataset, write_dicom
+from tests.pdf_pages import pdf_text, rendered_page
 
 
 def _calibrated_dicom(path: Path) -> Path:
@@ -60,5 +61,53 @@ def test_predict_writes_seg_sr_and_pdf_for_a_dicom(
 
     sr_bytes = (out / "scan_sr.dcm").read_bytes()
     assert seg.SOPInstanceUID.encode() in sr_bytes      # the SR points at the SEG
-    pdf = (out / "scan_report.pdf").read_bytes()
-    assert pdf.startswith(b"%PDF") and PATIENT_NAME.encode() not in pdf
+    text = pdf_text(out / "scan_report.pdf")
+    assert "Secret" not in text and "ID-123456" not in text and "Lesion" in text
+
+
+#: A colour no part of the report layout uses: the stand-in for a patient's name burned into the pixels.
+MAGENTA = (255, 0, 255)
+
+
+def _near(page: np.ndarray, colour: tuple[int, int, int]) -> int:
+    return int((np.abs(page.astype(int) - np.array(colour)).max(axis=-1) < 40).sum())
+
+
+def _dicom_with_burned_in_name(path: Path) -> Path:
+    """An RGB ultrasound DICOM: a magenta header bar (the burned-in name) above its one ultrasound region."""
+    rng = np.random.default_rng(1)
+    rgb = np.repeat((rng.random((64, 80, 1)) * 120).astype(np.uint8), 3, axis=2)
+    rgb[:14] = MAGENTA
+    ds = make_dataset(rgb, "RGB")
+    ds.SeriesInstanceUID = pydicom.uid.generate_uid()
+    ds.BurnedInAnnotation = "YES"
+    region = Dataset()
+    region.RegionSpatialFormat, region.RegionDataType = 1, 1
+    region.RegionLocationMinX0, region.RegionLocationMinY0 = 0, 16
+    region.RegionLocationMaxX1, region.RegionLocationMaxY1 = 79, 63
+    region.PhysicalUnitsXDirection = region.PhysicalUnitsYDirection = 3
+    region.PhysicalDeltaX = region.PhysicalDeltaY = 0.01
+    ds.SequenceOfUltrasoundRegions = [region]
+    return write_dicom(ds, path)
+
+
+def test_predict_report_blanks_burned_in_identifiers_outside_the_imaging_area(
+    tiny_weights: Path, tmp_path: Path
+) -> None:
+    source = _dicom_with_burned_in_name(tmp_path / "named.dcm")
+    out = tmp_path / "out"
+    assert main(["predict", str(source), "--out", str(out), "--weights", str(tiny_weights), "--report"]) == 0
+    page = rendered_page(out / "named_report.pdf", scale=2.0)
+    assert _near(page, MAGENTA) == 0, "burned-in text outside the imaging area reached the PDF"
+    assert "imaging area is blanked" in " ".join(pdf_text(out / "named_report.pdf").split())
+
+    # The check can see the bar: the same report with identifiers asked for prints it.
+    from busviewer.core.case import CaseRecord
+    from busviewer.core.report import make_case_report
+    from busviewer.io.pdf_report import write_pdf_report
+    from busviewer.io.scan_loader import load_scan
+
+    scan = load_scan(source)
+    write_pdf_report(tmp_path / "with_ids.pdf", make_case_report(CaseRecord("named.dcm", source), 0, scan),
+                     include_identifiers=True)
+    assert _near(rendered_page(tmp_path / "with_ids.pdf", scale=2.0), MAGENTA) > 1000
