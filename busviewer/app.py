@@ -74,6 +74,7 @@ def run_app(argv: list[str]) -> int:
 def _install_addons(window: MainWindow) -> None:
     """Attach review, fine-tune and case store in that order; a failing one leaves the others working."""
     from busviewer.gui.finetune import install_finetune
+    from busviewer.gui.pacs_dialog import install_pacs
     from busviewer.gui.review import install_review
     from busviewer.gui.workspace import install_workspace
 
@@ -81,6 +82,7 @@ def _install_addons(window: MainWindow) -> None:
         ("review", install_review, "The review tools could not be started"),
         ("finetune", install_finetune, "The fine-tune tools could not be started"),
         ("workspace", install_workspace, "Saving the review could not be started"),
+        ("pacs", install_pacs, "Opening from PACS could not be started"),
     )
     for attribute, install, failure in addons:
         try:

@@ -51,6 +51,28 @@ def match_dict(dataset: Dataset, fields: tuple[str, ...]) -> dict[str, Any]:
     return values
 
 
+#: SOP classes that are derived objects (SEG, SR of any kind, encapsulated PDF, key objects, presentation
+#: states), not scans: a retrieved study opens as cases of its other instances only.
+DERIVED_SOP_CLASS_PREFIXES = ("1.2.840.10008.5.1.4.1.1.66", "1.2.840.10008.5.1.4.1.1.88", "1.2.840.10008.5.1.4.1.1.104",
+                              "1.2.840.10008.5.1.4.1.1.11")
+
+
+def scan_files(files: list[Path]) -> list[Path]:
+    """The retrieved files that are scans (images), not SEG/SR/PDF; unreadable headers are left out."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    scans = []
+    for path in files:
+        try:
+            sop_class = str(pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["SOPClassUID"]).SOPClassUID)
+        except (InvalidDicomError, OSError, AttributeError):
+            continue
+        if not sop_class.startswith(DERIVED_SOP_CLASS_PREFIXES):
+            scans.append(path)
+    return scans
+
+
 @dataclass
 class SendResult:
     sent: int = 0
