@@ -188,17 +188,27 @@ def suspicious_points(descriptors: dict[str, Descriptor]) -> int:
             + (descriptors["margin"].value in ("spiculated", "angular")))
 
 
+def is_simple_cyst(descriptors: dict[str, Descriptor]) -> bool:
+    """Anechoic, circumscribed, oval or round: the atlas's simple cyst (category 2)."""
+    return (descriptors["echo_pattern"].value == "anechoic" and descriptors["margin"].value == "circumscribed"
+            and descriptors["shape"].value in ("oval", "round"))
+
+
+def descriptor_category(descriptors: dict[str, Descriptor]) -> str:
+    """The category the descriptors alone point to (0 suspicious points 3, 1 4A, 2 4B, 3 4C, 4+ 5)."""
+    return CATEGORIES[_POINTS_TO_CATEGORY[min(suspicious_points(descriptors), len(_POINTS_TO_CATEGORY) - 1)]]
+
+
 def suggest_category(descriptors: dict[str, Descriptor], probability: float | None) -> str:
     """The suggested category from the descriptors and the malignancy probability.
 
-    A simple cyst (anechoic, circumscribed, oval or round) is 2. Otherwise the descriptors give a level
-    (0 suspicious points 3, 1 4A, 2 4B, 3 4C, 4+ 5) and the probability its atlas band; the suggestion is
-    halfway between them, rounded towards the more suspicious. Without a probability the level alone.
+    A simple cyst is 2. Otherwise the descriptors give a level (:func:`descriptor_category`) and the
+    probability its atlas band; the suggestion is halfway between them, rounded towards the more
+    suspicious. Without a probability the level alone.
     """
-    if (descriptors["echo_pattern"].value == "anechoic" and descriptors["margin"].value == "circumscribed"
-            and descriptors["shape"].value in ("oval", "round")):
+    if is_simple_cyst(descriptors):
         return "2"
-    level = _POINTS_TO_CATEGORY[min(suspicious_points(descriptors), len(_POINTS_TO_CATEGORY) - 1)]
+    level = CATEGORIES.index(descriptor_category(descriptors))
     if probability is None:
         return CATEGORIES[level]
     band = CATEGORIES.index(category_for_probability(probability))
@@ -206,7 +216,10 @@ def suggest_category(descriptors: dict[str, Descriptor], probability: float | No
 
 
 def reason_line(descriptors: dict[str, Descriptor], probability: float | None, category: str) -> str:
-    """One line for the reader, e.g. ``irregular, not circumscribed, not parallel; malignancy 0.62 -> 4C``."""
+    """One line for the reader, e.g. ``irregular, not circumscribed, not parallel; malignancy 0.62 -> 4C``.
+
+    When the descriptors and the probability band point to different categories, both are named.
+    """
     margin = descriptors["margin"].value
     words = [descriptors["shape"].value,
              "circumscribed" if margin == "circumscribed" else f"not circumscribed ({margin})",
@@ -214,7 +227,15 @@ def reason_line(descriptors: dict[str, Descriptor], probability: float | None, c
     posterior = descriptors["posterior_features"].value
     if posterior != "none":
         words.append(f"posterior {posterior}")
-    tail = f"malignancy {probability:.2f} -> {category}" if probability is not None else f"-> {category}"
+    if is_simple_cyst(descriptors):
+        tail = f"simple cyst -> {category}"
+    elif probability is None:
+        tail = f"-> {category}"
+    else:
+        band, level = category_for_probability(probability), descriptor_category(descriptors)
+        tail = f"malignancy {probability:.2f} -> {category}"
+        if band != level:
+            tail = f"malignancy {probability:.2f} ({band}), descriptors ({level}) -> {category}"
     return f"{', '.join(words)}; {tail}"
 
 

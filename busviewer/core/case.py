@@ -166,6 +166,10 @@ class CaseRecord:
     status: ReviewStatus = ReviewStatus.UNREVIEWED
     reviewer_class: str | None = None
     frames: dict[int, FrameReview] = field(default_factory=dict)
+    #: The reader's BI-RADS choices by ``busviewer.core.birads_finding.READER_FIELDS`` name (only those given).
+    birads_reader: dict[str, str] = field(default_factory=dict)
+    #: The reader's free-text comment on the case.
+    comment: str = ""
     updated_by: str = field(default_factory=current_user)
     updated_at: str = field(default_factory=utc_now_iso)
 

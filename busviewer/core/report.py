@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from busviewer.core.birads_finding import BiradsFinding, finding_for
 from busviewer.core.case import CaseRecord, current_user, utc_now_iso
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.scan import PatientInfo, UltrasoundScan, to_grey_uint8
@@ -81,6 +82,11 @@ class CaseReport:
     patient: PatientInfo | None = None
     imaging_area: tuple[int, int, int, int] | None = None
     burned_in_annotation: bool | None = None
+    #: The reader's BI-RADS choices (``READER_FIELDS`` names) and free-text comment for the case.
+    reader_birads: dict[str, str] = field(default_factory=dict)
+    comment: str = ""
+    #: ``right``/``left`` from the DICOM header, when it says.
+    image_laterality: str | None = None
 
     def printable_image(self, include_identifiers: bool) -> np.ndarray:
         """The image to print: without identifiers, everything outside the scanner's imaging area is
@@ -111,6 +117,11 @@ class CaseReport:
         if self.probabilities is None:
             return {}
         return {name: float(p) for name, p in zip(CLASS_NAMES, self.probabilities, strict=True)}
+
+    def birads_finding(self) -> BiradsFinding:
+        """The lesion in BI-RADS words: the rules' proposal from image and mask, overridden by the reader."""
+        return finding_for(to_grey_uint8(self.image), self.mask, self.probabilities, self.reader_birads,
+                           self.measurements, self.is_calibrated, self.image_laterality)
 
 
 def _lookup(measurements: Mapping[str, object] | None, canonical: str) -> float | None:
@@ -204,6 +215,8 @@ def make_case_report(
         probabilities=probabilities,
         ai_class=CLASS_NAMES[int(np.argmax(probabilities))] if probabilities is not None else None,
         reviewer_class=record.reviewer_class,
+        reader_birads=dict(record.birads_reader),
+        comment=record.comment,
         status=record.status.value,
         measurements=dict(measurements) if measurements is not None else None,
         measurement_lines=measurement_lines if measurement_lines is not None else format_measurement_lines(measurements),

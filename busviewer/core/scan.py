@@ -87,6 +87,8 @@ class UltrasoundScan:
     sop_class_uid: str | None = None
     imaging_area: tuple[int, int, int, int] | None = None
     burned_in_annotation: bool | None = None
+    #: ``right`` or ``left`` from the DICOM ImageLaterality (else Laterality); None when the file does not say.
+    laterality: str | None = None
 
     def __post_init__(self) -> None:
         if self.frames.ndim not in (3, 4) or self.frames.shape[0] < 1:

@@ -23,6 +23,7 @@ from pydicom.pixels import apply_color_lut, get_decoder
 from pydicom.pixels.utils import get_expected_length
 from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
+from busviewer.core.birads_finding import laterality_from_dicom
 from busviewer.core.errors import ScanLoadError
 from busviewer.core.scan import PatientInfo, UltrasoundScan
 from busviewer.io.calibration import calibration_from_dataset, imaging_area, read_ultrasound_regions
@@ -107,6 +108,7 @@ def _read_dicom(path: Path) -> UltrasoundScan:
         sop_class_uid=_text(ds.get("SOPClassUID")),
         imaging_area=imaging_area(read_ultrasound_regions(ds), frames.shape[1], frames.shape[2]),
         burned_in_annotation=_yes_no(ds.get("BurnedInAnnotation")),
+        laterality=laterality_from_dicom(_text(ds.get("ImageLaterality")), _text(ds.get("Laterality"))),
     )
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from busviewer.core.birads_finding import BiradsFinding, finding_for
 from busviewer.core.case import CaseRecord, FrameReview
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import ExportError, UserFacingError
@@ -184,9 +185,10 @@ def export_case(
     reviewed = _reviewed_frames(record, scan, summary)
     measurements = {index: _measure(record, index, scan) for index in reviewed}
     patient = scan.patient if include_identifiers else None
+    findings = {i: _finding(record, i, scan, measurements[i]) for i in reviewed}
     rows = summary_rows(
         record, {i: m.as_dict() if m is not None else None for i, m in measurements.items()},
-        scan.calibration.source, patient,
+        scan.calibration.source, patient, findings,
     )
     if not reviewed or not set(formats) & {"png", "pdf", "seg", "sr"}:
         return rows
@@ -206,6 +208,7 @@ def export_case(
     if "pdf" in formats:
         for index in reviewed:
             report = _report(record, index, scan, measurements[index], gradcams, patient)
+            report.image_laterality = scan.laterality
             written.append(case_dir / f"report{tag(index)}.pdf")
             write_pdf_report(written[-1], report, include_identifiers=include_identifiers)
     if scan.file_format == "dicom" and masks and set(formats) & {"seg", "sr"}:
@@ -216,6 +219,7 @@ def export_case(
         if "sr" in formats:
             for index in masks:
                 report = _report(record, index, scan, measurements[index], gradcams, patient)
+                report.image_laterality = scan.laterality
                 written.append(case_dir / f"sr{tag(index)}.dcm")
                 write_dicom_sr(written[-1], record.source_path, seg_path, report)
     summary.files.extend(written)
@@ -318,6 +322,13 @@ def _measure(record: CaseRecord, index: int, scan: UltrasoundScan) -> LesionMeas
     from busviewer.core.measurements import measure_mask  # scipy and scikit-image load only when exporting
 
     return measure_mask(mask, scan.calibration)
+
+
+def _finding(record: CaseRecord, index: int, scan: UltrasoundScan, measured: LesionMeasurements | None) -> BiradsFinding:
+    frame = record.frames[index]
+    return finding_for(scan.grey_frame(index), frame.final_mask, frame.ai_probabilities, record.birads_reader,
+                       measured.as_dict() if measured is not None else None, scan.calibration.is_calibrated,
+                       scan.laterality)
 
 
 def _report(

@@ -1,4 +1,5 @@
-"""Write a one-page A4 PDF report of a frame: image with lesion outline, Grad-CAM, probabilities, measurements."""
+"""Write a one-page A4 PDF report of a frame: BI-RADS findings and assessment, image with lesion outline,
+Grad-CAM, probabilities, measurements, provenance."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from busviewer.core.atomic import atomic_write_with
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import ExportError
 from busviewer.core.report import DISCLAIMER, CaseReport
+from busviewer.io.pdf_birads import draw_findings
 
 A4_INCHES = (8.27, 11.69)
 MASK_COLOUR = (1.0, 0.2, 0.1)
@@ -75,14 +77,16 @@ def render_report_figure(report: CaseReport, include_identifiers: bool = False) 
         figure.text(0.06, 0.912, f"Patient: {patient.name or '-'}   ID: {patient.patient_id or '-'}   "
                                  f"Born: {patient.birth_date or '-'}", fontsize=9)
 
+    # In the order radiologists write: findings and assessment, then the images, then provenance.
+    draw_findings(figure, report, top=0.888)
     image = report.printable_image(include_identifiers)
-    _draw_image(figure.add_axes((0.06, 0.47, 0.56, 0.42)), report, image)
-    _draw_gradcam(figure.add_axes((0.67, 0.66, 0.27, 0.23)), report, image)
-    _draw_probabilities(figure.add_axes((0.77, 0.47, 0.17, 0.13)), report)
+    _draw_image(figure.add_axes((0.06, 0.335, 0.56, 0.305)), report, image)
+    _draw_gradcam(figure.add_axes((0.67, 0.49, 0.27, 0.15)), report, image)
+    _draw_probabilities(figure.add_axes((0.77, 0.335, 0.17, 0.12)), report)
     _draw_text_blocks(figure, report)
     note = report.identifier_note(include_identifiers)
     if note:  # a caption under the image it concerns
-        figure.text(0.06, 0.462, textwrap.fill(note, 95), fontsize=7.5, color="#b00020", va="top")
+        figure.text(0.06, 0.327, textwrap.fill(note, 95), fontsize=7.5, color="#b00020", va="top")
 
     figure.patches.append(FancyBboxPatch(
         (0.06, 0.035), 0.88, 0.045, boxstyle="round,pad=0.005", transform=figure.transFigure,
@@ -149,13 +153,13 @@ def _draw_text_blocks(figure: Figure, report: CaseReport) -> None:
     def block(x: float, y: float, heading: str, lines: list[tuple[str, str]]) -> None:
         figure.text(x, y, heading, fontsize=11, weight="bold")
         for number, (text, colour) in enumerate(lines, start=1):
-            figure.text(x, y - 0.024 * number, text, fontsize=9.5, color=colour)
+            figure.text(x, y - 0.019 * number, text, fontsize=9, color=colour)
 
     black, warn = "#000000", "#b00020"
     ai_text = report.ai_class.capitalize() if report.ai_class else "not predicted"
     if report.ai_class and report.probabilities is not None:
         ai_text += f" ({100.0 * report.probabilities[CLASS_NAMES.index(report.ai_class)]:.0f}%)"
-    block(0.06, 0.405, "Classification", [
+    block(0.06, 0.29, "Classification", [
         (f"AI class: {ai_text}", black),
         (f"Reader's class: {report.reviewer_class.capitalize() if report.reviewer_class else 'not given'}", black),
         (f"Review status: {status_label(report.status)}", black),
@@ -168,9 +172,9 @@ def _draw_text_blocks(figure: Figure, report: CaseReport) -> None:
     measurement_lines.append((f"Scale: {calibration}", black))
     if not report.is_calibrated:
         measurement_lines.append(("Warning: uncalibrated image; sizes are not physical.", warn))
-    block(0.52, 0.405, "Measurements", measurement_lines)
+    block(0.52, 0.29, "Measurements", measurement_lines)
 
-    block(0.06, 0.265, "Provenance", [
+    block(0.06, 0.19, "AI provenance", [
         (f"Model: {report.model_id or 'none (drawn by hand)'}", black),
         (f"Reviewer: {report.reviewer}", black),
         (f"Report created: {report.created_at}", black),

@@ -35,6 +35,7 @@ def write_case_outputs(
         measurement_lines=measurements.summary_lines() if measurements else ["No lesion proposed."],
         gradcam=gradcam,
     )
+    case_report.image_laterality = scan.laterality
     written: dict[str, str] = {}
     is_dicom = scan.file_format == "dicom" and scan.source_path is not None
     seg_path = out / f"{stem}_seg.dcm"

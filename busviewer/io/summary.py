@@ -11,6 +11,7 @@ from pathlib import Path
 
 from busviewer import __version__
 from busviewer.core.atomic import atomic_write_text
+from busviewer.core.birads_finding import BiradsFinding
 from busviewer.core.case import CaseRecord, utc_now_iso
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import ExportError
@@ -45,6 +46,25 @@ class SummaryRow:
     model_id: str | None
     updated_by: str
     updated_at: str
+    #: BI-RADS as reported (the reader's word, else the AI's), the AI's own, and the reader's location entries.
+    birads_shape: str | None = None
+    ai_birads_shape: str | None = None
+    birads_orientation: str | None = None
+    ai_birads_orientation: str | None = None
+    birads_margin: str | None = None
+    ai_birads_margin: str | None = None
+    birads_echo_pattern: str | None = None
+    ai_birads_echo_pattern: str | None = None
+    birads_posterior_features: str | None = None
+    ai_birads_posterior_features: str | None = None
+    birads_category: str | None = None
+    ai_birads_category: str | None = None
+    birads_category_source: str | None = None
+    ai_malignancy_probability: float | None = None
+    laterality: str | None = None
+    clock_face: str | None = None
+    nipple_distance_cm: str | None = None
+    comment: str | None = None
     patient_name: str | None = None
     patient_id: str | None = None
     patient_birth_date: str | None = None
@@ -55,6 +75,7 @@ def summary_rows(
     measurements: Mapping[int, Mapping[str, object] | None] | None = None,
     calibration_source: str | None = None,
     patient: PatientInfo | None = None,
+    findings: Mapping[int, BiradsFinding] | None = None,
 ) -> list[SummaryRow]:
     """Rows for each frame of ``record`` (one row with empty AI columns when it has no frames yet).
 
@@ -66,6 +87,8 @@ def summary_rows(
         ``us-region``, ``pixel-spacing`` or ``none``; None when the scan was not opened.
     patient
         Identifiers; written only when the summary is asked to include them.
+    findings
+        BI-RADS findings per frame index (``finding_for``); without one a frame lists the reader's choices only.
     """
     rows = []
     frames = [record.frames[index] for index in sorted(record.frames)] or [None]
@@ -97,11 +120,18 @@ def summary_rows(
             model_id=frame.ai_model_id if frame is not None else None,
             updated_by=record.updated_by,
             updated_at=record.updated_at,
+            **_birads_columns(record, (findings or {}).get(index)),
             patient_name=patient.name if patient else None,
             patient_id=patient.patient_id if patient else None,
             patient_birth_date=patient.birth_date if patient else None,
         ))
     return rows
+
+
+def _birads_columns(record: CaseRecord, finding: BiradsFinding | None) -> dict[str, object]:
+    if finding is None:
+        finding = BiradsFinding(ai=None, reader=record.birads_reader)
+    return {**finding.summary_fields(), "comment": record.comment or None}
 
 
 def _as_rows(records: Iterable[SummaryRow | CaseRecord]) -> list[SummaryRow]:

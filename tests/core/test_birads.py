@@ -155,7 +155,7 @@ def test_json_block_uses_lexicon_words_only() -> None:
     assert block["category"] in CATEGORIES
     assert block["malignancy_probability"] == pytest.approx(0.6)
     assert block["category_from_probability"] == "4C"
-    assert "malignancy 0.60 ->" in block["reason"]
+    assert "malignancy 0.60" in block["reason"] and block["reason"].endswith(f"-> {block['category']}")
 
 
 def test_the_category_is_between_the_descriptors_and_the_probability() -> None:
