@@ -2,7 +2,8 @@
 
 Needs the Debian packages ``orthanc`` and ``orthanc-dicomweb`` (``.ci/run`` installs them); tests that use
 the ``orthanc`` fixture are skipped with the reason when they are missing. Orthanc knows our AE title
-``BUSVIEWER`` as a modality at ``move_port``, so C-MOVE has somewhere to send to.
+``BUSVIEWER`` as a modality at ``move_port``, so C-MOVE has somewhere to send to; like a hospital PACS, it
+answers searches and retrievals from known modalities only (echo and store from anyone).
 """
 
 from __future__ import annotations
@@ -97,9 +98,6 @@ def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]
         "DicomCheckModalityHost": False,
         "DicomAlwaysAllowEcho": True,
         "DicomAlwaysAllowStore": True,
-        "DicomAlwaysAllowFind": True,
-        "DicomAlwaysAllowGet": True,
-        "DicomAlwaysAllowMove": True,
         "DicomModalities": {"busviewer": [OUR_AET, "127.0.0.1", server.move_port]},
         "DicomScuTimeout": 10,
         "StorageCompression": False,

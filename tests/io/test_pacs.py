@@ -124,6 +124,12 @@ def test_refused_association_names_the_node(orthanc: OrthancServer, pacs: PacsSe
         echo(node, pacs)
 
 
+def test_unknown_calling_ae_title_is_explained(orthanc: OrthancServer, pacs: PacsSettings) -> None:
+    stranger = PacsSettings(own_ae_title="STRANGER", timeout_s=5)
+    with pytest.raises(PacsError, match=r"aborted the study search; it may not know our AE title STRANGER"):
+        find_studies(parse_dimse_spec(orthanc.node_spec, timeout_s=5), StudyQuery(), settings=stranger)
+
+
 def test_nothing_listening(pacs: PacsSettings) -> None:
     with pytest.raises(PacsError, match="Nothing listens at 127.0.0.1"):
         echo(parse_dimse_spec(f"X@127.0.0.1:{free_port()}", timeout_s=2), pacs)
@@ -159,13 +165,15 @@ def test_dicomweb_fault_is_one_sentence(pacs: PacsSettings) -> None:
 def picky_scp() -> Iterator[tuple[int, list[int]]]:
     """A storage and C-GET SCP that accepts only Ultrasound Image Storage and drops every C-GET midway."""
     ae = AE(ae_title="PICKY")
-    ae.add_supported_context(UltrasoundImageStorage)
+    ae.add_supported_context(UltrasoundImageStorage, scu_role=True, scp_role=True)  # stores, and sends for C-GET
     ae.add_supported_context(StudyRootQueryRetrieveInformationModelGet)
     stored: list[int] = []
     held: list[pydicom.Dataset] = []
 
     def on_store(event: evt.Event) -> int:
-        held.append(event.dataset)
+        dataset = event.dataset
+        dataset.file_meta = event.file_meta
+        held.append(dataset)
         stored.append(1)
         return 0x0000
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,6 +110,16 @@ def _association(
             assoc.release()
 
 
+def _ended(node: PacsNode, own_ae_title: str, started: float, what: str) -> str:
+    """The sentence for an operation that ended without an answer (pynetdicom aborts on its own timeout too,
+    so the time taken tells a timeout from the peer's abort)."""
+    if time.monotonic() - started < 0.9 * node.timeout_s:
+        # Orthanc, dcm4chee and most PACS abort rather than answer when the caller is not a known modality.
+        return (f"PACS {node.describe()} aborted {what}; it may not know our AE title {own_ae_title} "
+                "(ask for it to be added to the PACS's modalities).")
+    return f"PACS {node.describe()} stopped answering {what} within {node.timeout_s:g} s."
+
+
 def _require(assoc: Association, node: PacsNode, abstract: str, what: str) -> None:
     if not any(context.abstract_syntax == abstract for context in assoc.accepted_contexts):
         raise PacsError(f"PACS {node.describe()} does not offer {what}.")
@@ -126,9 +137,10 @@ def _find(node: PacsNode, own_ae_title: str, query: Dataset, what: str) -> list[
     matches = []
     with _association(node, own_ae_title, [(StudyRootQueryRetrieveInformationModelFind, DOCUMENT_SYNTAXES)]) as assoc:
         _require(assoc, node, StudyRootQueryRetrieveInformationModelFind, "study searches (C-FIND)")
+        started = time.monotonic()
         for status, identifier in assoc.send_c_find(query, StudyRootQueryRetrieveInformationModelFind):
             if "Status" not in status:
-                raise PacsError(f"PACS {node.describe()} stopped answering the {what} search.")
+                raise PacsError(_ended(node, own_ae_title, started, f"the {what} search"))
             if status.Status in _PENDING and identifier is not None:
                 matches.append(identifier)
             elif status.Status != 0:
@@ -185,11 +197,13 @@ def _store_handler(staging: StagingFolder, lock: threading.Lock) -> Callable[[An
 
 def _follow_retrieve(
     node: PacsNode, responses: Iterator[tuple[Dataset, Dataset | None]], staging: StagingFolder,
-    progress: TransferProgress | None, assoc: Association, study_uid: str,
+    progress: TransferProgress | None, assoc: Association, study_uid: str, own_ae_title: str,
 ) -> list[Path]:
-    failed = 0
+    failed, started = 0, time.monotonic()
     for status, _identifier in responses:
         if "Status" not in status:
+            if staging.count == 0:
+                raise PacsError(_ended(node, own_ae_title, started, "the retrieval"))
             raise PacsError(f"PACS {node.describe()} dropped the transfer after {staging.count} instance(s); "
                             "nothing was kept.")
         remaining = status.get("NumberOfRemainingSuboperations")
@@ -221,7 +235,7 @@ def get_study(
                           handlers=[(evt.EVT_C_STORE, _store_handler(staging, lock))]) as assoc:
             _require(assoc, node, StudyRootQueryRetrieveInformationModelGet, "retrieval with C-GET")
             responses = assoc.send_c_get(_study_identifier(study_uid), StudyRootQueryRetrieveInformationModelGet)
-            return _follow_retrieve(node, responses, staging, progress, assoc, study_uid)
+            return _follow_retrieve(node, responses, staging, progress, assoc, study_uid, own_ae_title)
     finally:
         staging.discard()
 
@@ -247,7 +261,7 @@ def move_study(
             _require(assoc, node, StudyRootQueryRetrieveInformationModelMove, "retrieval with C-MOVE")
             responses = assoc.send_c_move(_study_identifier(study_uid), own_ae_title,
                                           StudyRootQueryRetrieveInformationModelMove)
-            return _follow_retrieve(node, responses, staging, progress, assoc, study_uid)
+            return _follow_retrieve(node, responses, staging, progress, assoc, study_uid, own_ae_title)
     finally:
         server.shutdown()
         staging.discard()
