@@ -58,7 +58,7 @@ def main() -> int:
     from busviewer.io.scan_loader import demo_scan_path, load_scan
     from busviewer.ml.device import use_all_cores
     from busviewer.ml.inference import Predictor
-    from busviewer.ml.transforms import preprocess
+    from busviewer.ml.network_input import prepare_input
 
     use_all_cores()
     path = SAMPLE if SAMPLE.exists() else demo_scan_path()
@@ -69,7 +69,9 @@ def main() -> int:
         network = eager._loaded.network  # noqa: SLF001 - the benchmark times the bare network on purpose
         onnx = predictor._onnx  # noqa: SLF001
         shape = load_scan(path).shape
-        batch = torch.from_numpy(preprocess(load_scan(path).grey_frame(0), predictor._loaded.input_size)[np.newaxis])  # noqa: SLF001
+        loaded = predictor._loaded  # noqa: SLF001
+        prepared = prepare_input(load_scan(path).grey_frame(0), loaded.input_size, loaded.in_channels, (), loaded.preprocessing)
+        batch = torch.from_numpy(prepared.array[np.newaxis])
         if tta:
             batch = torch.cat((batch, batch.flip(3)))
         batch_cl = batch.contiguous(memory_format=torch.channels_last)

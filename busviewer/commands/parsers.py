@@ -29,8 +29,8 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     info.add_argument("--json", action="store_true", help="print one JSON object")
     info.set_defaults(handler=info_cmd.run)
 
-    train = sub.add_parser("train", help="train the network on a BUSI-layout folder")
-    train.add_argument("data_dir", type=Path)
+    train = sub.add_parser("train", help="train the network on one or more BUSI-layout folders (one per site)")
+    train.add_argument("data_dirs", type=Path, nargs="+", metavar="DATA_DIR")
     train.add_argument("--out", type=Path, required=True, help="weights file to write (.safetensors)")
     train.add_argument("--epochs", type=int, default=40)
     train.add_argument("--batch-size", type=int, default=8)
@@ -49,6 +49,15 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
                        help="chance of a left-right mirror per training draw (default 0.5)")
     train.add_argument("--input-size", type=int, default=INPUT_SIZE, metavar="PIXELS",
                        help=f"square side the network sees (default {INPUT_SIZE}); stored with the weights")
+    train.add_argument("--patient-pattern", default=None, metavar="REGEX",
+                       help="the first group of a match on the file name is the patient, e.g. '^(bus_\\d+)-'; "
+                            "patients never straddle the split (unmatched names: near-identical images are grouped)")
+    train.add_argument("--norm", default="batch", choices=("batch", "instance", "group"),
+                       help="normalisation layers of a new network (default batch)")
+    train.add_argument("--guidance", action="store_true",
+                       help="add click/box guidance input channels (simulated prompts on half the draws)")
+    train.add_argument("--draws-per-epoch", type=int, default=None, metavar="N",
+                       help="training draws per epoch, every folder equally likely (default: one pass over the cases)")
     train.set_defaults(handler=train_cmd.run)
 
     evaluate = sub.add_parser("evaluate", help="score weights on a BUSI-layout folder at source resolution")
@@ -114,10 +123,13 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     listing = actions.add_parser("list", help="every version, the active one starred (the default)")
     activate = actions.add_parser("activate", help="make a version the one the app and exports use")
     activate.add_argument("version_id")
-    rollback = actions.add_parser("rollback", help="activate the parent of the active version")
+    force_help = "activate even though the gate refused the version or never measured it (recorded with your name)"
+    activate.add_argument("--force", action="store_true", help=force_help)
+    rollback = actions.add_parser("rollback", help="go back to the version that was active before this one")
     imported = actions.add_parser("import", help="add a weights file (e.g. from `busviewer finetune`) as a version")
     imported.add_argument("weights", type=Path)
     imported.add_argument("--activate", action="store_true", help="also make it the active version")
+    imported.add_argument("--force", action="store_true", help=force_help + "; imported files are never gated")
     imported.add_argument("--note", default="", help="a line to keep with the version")
     for action in (listing, activate, rollback, imported):
         action.add_argument("--json", action="store_true", help="print one JSON object")
@@ -134,6 +146,10 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     export.add_argument("--weights", type=Path, default=None,
                         help="weights for the reports' Grad-CAM (default: $BUSVIEWER_WEIGHTS or the active model)")
     export.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    export.add_argument("--send", metavar="NODE", default=None,
+                        help="also send the SEG and SR files with C-STORE to this PACS node (AET@HOST:PORT or a saved name)")
+    export.add_argument("--send-dicomweb", metavar="URL", default=None,
+                        help="also send the SEG and SR files with STOW-RS to this DICOMweb base URL")
     export.set_defaults(handler=export_cmd.run)
 
     pacs_cmd.add_pacs_parser(sub)

@@ -17,12 +17,10 @@ from busviewer.core.errors import UserFacingError
 
 
 def run(args: argparse.Namespace) -> int:
-    from busviewer.core.training_case import LabelledCase
-    from busviewer.io.busi import list_busi_cases, load_busi_case
     from busviewer.io.plots import plot_training_history
     from busviewer.ml.device import use_all_cores
     from busviewer.ml.train import EpochRecord, StepRecord, TrainConfig
-    from busviewer.ml.training_run import train_from_cases
+    from busviewer.ml.training_run import train_on_plan
 
     use_all_cores()
     if not args.out.parent.is_dir():
@@ -31,15 +29,17 @@ def run(args: argparse.Namespace) -> int:
     config = TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
         seed=DEFAULT_SEED if args.seed is None else args.seed, warmup_epochs=args.warmup_epochs,
-        ema_decay=args.ema, mirror_probability=args.mirror_prob,
+        ema_decay=args.ema, mirror_probability=args.mirror_prob, draws_per_epoch=args.draws_per_epoch,
     )
     if not 0.0 <= args.mirror_prob <= 1.0:
         raise UserFacingError(f"--mirror-prob is a probability between 0 and 1, not {args.mirror_prob}.")
     command = "busviewer " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    cases = [LabelledCase(*load_busi_case(case), case.label, case.case_id) for case in list_busi_cases(args.data_dir)]
-    runner = train_from_cases(
-        cases, args.out, config, args.device, channels, command=command, init_weights=args.init,
-        input_size=args.input_size, split_seed=args.split_seed,
+    plan = load_plan(args.data_dirs, args.split_seed, args.patient_pattern)
+    metadata = {"split_seed": args.split_seed, "patient_pattern": args.patient_pattern or "",
+                "split": "per source, by patient or near-duplicate group; external_validation cases excluded"}
+    runner = train_on_plan(
+        plan, args.out, config, args.device, channels, command=command, init_weights=args.init,
+        input_size=args.input_size, norm=args.norm, guided=args.guidance, extra_metadata=metadata,
     )
     csv_path = args.out.with_name(args.out.stem + ".history.csv")
     png_path = args.out.with_name(args.out.stem + ".history.png")
@@ -78,6 +78,27 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def load_plan(folders: list[Path], split_seed: int, patient_pattern: str | None) -> Any:
+    """Load every folder's training and validation part (the split ``evaluate --split`` reproduces)."""
+    from busviewer.core.training_case import LabelledCase
+    from busviewer.io.busi import load_busi_case
+    from busviewer.io.training_sources import list_source_cases, split_source
+    from busviewer.ml.training_run import TrainingPlan
+
+    plan = TrainingPlan([], [], [], [], [])
+    for index, folder in enumerate(folders):
+        cases = list_source_cases(folder, patient_pattern)
+        plan.source_names.append(cases[0].source)
+        for part, target, sources in (("train", plan.train, plan.train_sources),
+                                      ("validation", plan.validation, plan.validation_sources)):
+            for case in split_source(cases, part, split_seed):
+                target.append(LabelledCase(*load_busi_case(case.case), case.case.label, case.case_id))
+                sources.append(index)
+        print(f"{cases[0].source}: {plan.train_sources.count(index)} training and "
+              f"{plan.validation_sources.count(index)} validation cases", file=sys.stderr, flush=True)
+    return plan
+
+
 def _write_history_csv(path: Path, rows: list[dict[str, float]]) -> None:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
@@ -102,4 +123,6 @@ def _earlier_epochs(path: Path, first_new_epoch: int) -> list[dict[str, Any]]:
 def _parse_cell(key: str, text: str) -> float | int | bool:
     if key == "is_best":
         return text == "True"
+    if key == "per_source":
+        return text  # type: ignore[return-value]
     return int(text) if key in ("epoch", "epochs") else float(text)

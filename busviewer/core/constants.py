@@ -42,3 +42,16 @@ VALIDATION_FRACTION: float = 0.2
 
 #: Fewest corrected cases a fine-tune accepts: fewer cannot be split into a meaningful validation part.
 MIN_FINETUNE_CASES: int = 6
+
+#: BUSI saves some scans twice: images whose small grey thumbnails correlate above this are one group
+#: and stay on one side of the split (``../shared/README.md``), or validation measures memory.
+NEAR_DUPLICATE_CORRELATION: float = 0.95
+
+#: The class head's "normal" withholds the outline only while the lesion map is weak: when the
+#: strongest outlined pixel's probability is below this, the outline is withheld; a confident lesion
+#: is always shown. Chosen on the validation parts of the training sites (model card).
+STRONG_LESION_PEAK: float = 0.9
+
+#: When nothing is shown, the strongest candidate is the region around the lesion map's peak where the
+#: probability stays above this share of the peak: what the reader's "show candidate" key reveals.
+CANDIDATE_PEAK_SHARE: float = 0.5

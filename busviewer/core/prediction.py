@@ -47,6 +47,10 @@ class Prediction:
     #: the scan counts as unlike them; None when the weights have no familiarity reference.
     familiarity_distance: float | None = None
     familiarity_threshold: float | None = None
+    #: When no outline is shown: the region around the lesion map's peak, for the reader to reveal with
+    #: one key, and the peak's probability; None when an outline is shown or the map is empty.
+    candidate_mask: np.ndarray | None = None
+    candidate_probability: float | None = None
 
     def without_maps(self) -> Prediction:
         """A copy without the two float maps (about 100 MB for a 4000 x 3000 frame) for holders that keep

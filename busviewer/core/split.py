@@ -23,3 +23,45 @@ def stratified_split(
         val.extend(idx[:n_val])
         train.extend(idx[n_val:])
     return sorted(train), sorted(val)
+
+
+def grouped_stratified_split(
+    labels: list[int], groups: list[str], fraction: float, seed: int
+) -> tuple[list[int], list[int]]:
+    """Like ``stratified_split``, but whole groups (patients, near-identical images) go to one side.
+
+    A group is stratified by its highest class (a patient with any malignant image counts as malignant).
+    """
+    members: dict[str, list[int]] = {}
+    for index, group in enumerate(groups):
+        members.setdefault(group, []).append(index)
+    names = sorted(members)
+    group_labels = [max(labels[i] for i in members[name]) for name in names]
+    train_groups, val_groups = stratified_split(group_labels, fraction, seed)
+    train = sorted(i for g in train_groups for i in members[names[g]])
+    val = sorted(i for g in val_groups for i in members[names[g]])
+    return train, val
+
+
+def near_duplicate_groups(thumbnails: np.ndarray, threshold: float) -> list[int]:
+    """Group index per image: images whose thumbnails correlate above ``threshold`` share a group.
+
+    ``thumbnails`` is (N, P) with one flattened small grey thumbnail per row; linked pairs are merged
+    transitively (union-find), so a chain of near-identical captures stays in one group.
+    """
+    data = thumbnails.astype(np.float64)
+    data = data - data.mean(axis=1, keepdims=True)
+    data /= np.linalg.norm(data, axis=1, keepdims=True) + 1e-9
+    parent = list(range(len(data)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    correlation = data @ data.T
+    rows, cols = np.nonzero(np.triu(correlation > threshold, k=1))
+    for a, b in zip(rows.tolist(), cols.tolist(), strict=True):
+        parent[root(a)] = root(b)
+    return [root(i) for i in range(len(data))]

@@ -13,12 +13,29 @@ import torch
 import torch.nn as nn
 
 
+#: Normalisation layers a network may use; "batch" is MONAI's default, "instance" and "group" are
+#: per-image and so do not carry the training sites' intensity statistics into inference.
+NORMS = ("batch", "instance", "group")
+
+
+def make_norm(kind: str, channels: int) -> nn.Module:
+    """A 2D normalisation layer of ``kind`` for ``channels`` feature maps."""
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "instance":
+        return nn.InstanceNorm2d(channels, affine=True)
+    if kind == "group":
+        groups = next(g for g in (8, 4, 2, 1) if channels % g == 0)
+        return nn.GroupNorm(groups, channels)
+    raise ValueError(f"unknown normalisation {kind!r}; choose one of {', '.join(NORMS)}")
+
+
 class ADN(nn.Sequential):
     """Norm, dropout, activation in MONAI's "NDA" order (child names N, D, A as in MONAI)."""
 
-    def __init__(self, channels: int, dropout: float) -> None:
+    def __init__(self, channels: int, dropout: float, norm: str = "batch") -> None:
         super().__init__()
-        self.add_module("N", nn.BatchNorm2d(channels))
+        self.add_module("N", make_norm(norm, channels))
         self.add_module("D", nn.Dropout(dropout))
         self.add_module("A", nn.ReLU())
 
@@ -38,6 +55,7 @@ class Convolution(nn.Sequential):
         dropout: float = 0.0,
         conv_only: bool = False,
         is_transposed: bool = False,
+        norm: str = "batch",
     ) -> None:
         super().__init__()
         padding = (kernel_size - 1) // 2
@@ -50,17 +68,19 @@ class Convolution(nn.Sequential):
             conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=strides, padding=padding)
         self.add_module("conv", conv)
         if not conv_only:
-            self.add_module("adn", ADN(out_channels, dropout))
+            self.add_module("adn", ADN(out_channels, dropout, norm))
 
 
 class ConvBlock(nn.Module):
     """Two 3x3 convolutions with BatchNorm and ReLU; the first may stride to downsample."""
 
-    def __init__(self, in_channels: int, out_channels: int, strides: int = 1, dropout: float = 0.0) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, strides: int = 1, dropout: float = 0.0, norm: str = "batch"
+    ) -> None:
         super().__init__()
         self.conv = nn.Sequential(
-            Convolution(in_channels, out_channels, strides=strides, dropout=dropout),
-            Convolution(out_channels, out_channels, dropout=dropout),
+            Convolution(in_channels, out_channels, strides=strides, dropout=dropout, norm=norm),
+            Convolution(out_channels, out_channels, dropout=dropout, norm=norm),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -71,9 +91,13 @@ class ConvBlock(nn.Module):
 class UpConv(nn.Module):
     """Stride-2 transposed convolution with BatchNorm and ReLU."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, strides: int = 2) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: int = 3, strides: int = 2, norm: str = "batch"
+    ) -> None:
         super().__init__()
-        self.up = Convolution(in_channels, out_channels, kernel_size=kernel_size, strides=strides, is_transposed=True)
+        self.up = Convolution(
+            in_channels, out_channels, kernel_size=kernel_size, strides=strides, is_transposed=True, norm=norm
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out: torch.Tensor = self.up(x)
@@ -83,10 +107,11 @@ class UpConv(nn.Module):
 class AttentionBlock(nn.Module):
     """Additive attention gate (Oktay et al. 2018): the decoder signal ``g`` weights the skip features ``x``."""
 
-    def __init__(self, f_int: int, f_g: int, f_l: int) -> None:
+    def __init__(self, f_int: int, f_g: int, f_l: int, norm: str = "batch") -> None:
         super().__init__()
-        self.W_g = nn.Sequential(Convolution(f_g, f_int, kernel_size=1, conv_only=True), nn.BatchNorm2d(f_int))
-        self.W_x = nn.Sequential(Convolution(f_l, f_int, kernel_size=1, conv_only=True), nn.BatchNorm2d(f_int))
+        self.W_g = nn.Sequential(Convolution(f_g, f_int, kernel_size=1, conv_only=True), make_norm(norm, f_int))
+        self.W_x = nn.Sequential(Convolution(f_l, f_int, kernel_size=1, conv_only=True), make_norm(norm, f_int))
+        # One gate channel: per-image normalisation would erase its level, so it keeps BatchNorm.
         self.psi = nn.Sequential(Convolution(f_int, 1, kernel_size=1, conv_only=True), nn.BatchNorm2d(1), nn.Sigmoid())
         self.relu = nn.ReLU()
 

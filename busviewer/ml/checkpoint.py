@@ -15,7 +15,9 @@ from safetensors.torch import load_file, save
 from busviewer.core.atomic import atomic_write_bytes
 from busviewer.core.constants import CLASS_NAMES, DEFAULT_CHANNELS, INPUT_SIZE, MAX_INPUT_SIZE, MIN_INPUT_SIZE
 from busviewer.core.errors import WeightsError
+from busviewer.ml.blocks import NORMS
 from busviewer.ml.ensemble import AttentionUNetEnsemble, members_of
+from busviewer.ml.guidance import GUIDANCE_CHANNELS
 from busviewer.ml.network import AttentionUNetClassifier, build_network
 
 #: Most members an ensemble file may ask for: each one costs a forward pass per scan.
@@ -33,6 +35,27 @@ class LoadedModel:
     #: Square side the network was trained at; scans are resized to it.
     input_size: int = INPUT_SIZE
 
+    @property
+    def in_channels(self) -> int:
+        """1 (grey) or 1 + guidance channels (the network also takes click and box prompts)."""
+        return int(members_of(self.network)[0].in_channels)
+
+    @property
+    def preprocessing(self) -> str:
+        """How scans become inputs: the imaging area letterboxed, or (older weights) the frame squashed."""
+        from busviewer.ml.network_input import SQUASH
+
+        return str(self.metadata.get("preprocessing", SQUASH))
+
+    @property
+    def temperature(self) -> float:
+        """Divides the class logits (fitted on the validation parts); 1 when the weights carry none."""
+        try:
+            value = float(self.metadata.get("temperature", 1.0))
+        except (TypeError, ValueError):
+            return 1.0
+        return value if value > 0 else 1.0
+
 
 def file_digest(path: Path) -> str:
     """First 8 hex digits of the file's SHA-256."""
@@ -49,6 +72,8 @@ def save_weights(
     """Write the network's weights and metadata atomically; return the model id (name + short hash)."""
     meta = {
         "channels": json.dumps(list(getattr(network, "channels", DEFAULT_CHANNELS))),
+        "in_channels": str(int(getattr(members_of(network)[0], "in_channels", 1))),
+        "norm": str(getattr(members_of(network)[0], "norm", "batch")),
         "input_size": str(int(input_size)),
         "members": str(len(members_of(network))),
         "class_names": json.dumps(list(CLASS_NAMES)),
@@ -129,9 +154,22 @@ def _build(metadata: dict[str, Any], path: Path) -> AttentionUNetClassifier | At
         raise WeightsError(f"{path.name} states no usable member count.") from exc
     if not 1 <= count <= MAX_MEMBERS:
         raise WeightsError(f"{path.name} holds {count} networks; this version runs 1 to {MAX_MEMBERS}.")
+    norm = str(metadata.get("norm", "batch"))
+    if norm not in NORMS:
+        raise WeightsError(f"{path.name} asks for {norm!r} normalisation, which this version does not know.")
+    try:
+        in_channels = int(metadata.get("in_channels", 1))
+    except (TypeError, ValueError) as exc:
+        raise WeightsError(f"{path.name} states no usable input channel count.") from exc
+    if in_channels not in (1, 1 + GUIDANCE_CHANNELS):
+        raise WeightsError(f"{path.name} takes {in_channels} input channels; this version runs 1 or {1 + GUIDANCE_CHANNELS}.")
+
+    def one() -> AttentionUNetClassifier:
+        return build_network(channels=channels, in_channels=in_channels, norm=norm)
+
     if count == 1:
-        return build_network(channels=channels)
-    return AttentionUNetEnsemble([build_network(channels=channels) for _ in range(count)])
+        return one()
+    return AttentionUNetEnsemble([one() for _ in range(count)])
 
 
 def default_weights_path() -> Path:

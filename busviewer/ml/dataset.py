@@ -1,18 +1,47 @@
-"""In-memory training set: cases resized once to the network size, augmented on every draw."""
+"""In-memory training set: each case's imaging area kept at about twice the network size, augmented on
+every draw, then letterboxed (aspect kept) to the network input with optional guidance channels."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 import torch
 
 from busviewer.core.constants import INPUT_SIZE
-from busviewer.ml.transforms import augment, normalise, resize_image, resize_mask
+from busviewer.ml.guidance import GUIDANCE_CHANNELS, empty_guidance, simulate_guidance
+from busviewer.ml.imaging_area import ImagingArea, find_imaging_area
+from busviewer.ml.letterbox import Letterbox, normalise_content
+from busviewer.ml.network_input import LETTERBOX, SQUASH
+from busviewer.ml.site_augment import augment_imaging_area
+
+#: The kept imaging area's longer side, as a multiple of the input size: augmentation (crops, zoom,
+#: speckle, blur, JPEG) works on this finer copy before the final resize, as it would on the source.
+CACHE_FACTOR = 2
+
+
+def _cached_area(image: np.ndarray, mask: np.ndarray, longest: int, squash: bool) -> tuple[np.ndarray, np.ndarray]:
+    area = ImagingArea.whole(image.shape) if squash else find_imaging_area(image)
+    img, msk = area.crop(image), area.crop(mask).astype(np.float32)
+    scale = longest / max(img.shape)
+    if scale < 1:
+        size = (max(int(round(img.shape[1] * scale)), 1), max(int(round(img.shape[0] * scale)), 1))
+        img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+        msk = cv2.resize(msk, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(img), np.ascontiguousarray(msk)
 
 
 class CaseArrays:
-    """Images (uint8) and mask coverage maps (float32) at the network size, with class labels."""
+    """Imaging areas (uint8) and mask coverage maps (float32) of labelled cases, with their sources.
+
+    Parameters
+    ----------
+    sources
+        A source index per case (one per data folder); draws are balanced across sources.
+    guided
+        The network takes guidance channels: training draws get simulated prompts, validation none.
+    """
 
     def __init__(
         self,
@@ -20,31 +49,67 @@ class CaseArrays:
         masks: Sequence[np.ndarray],
         labels: Sequence[int],
         input_size: int = INPUT_SIZE,
+        sources: Sequence[int] | None = None,
+        guided: bool = False,
+        no_guidance_share: float = 0.5,
+        preprocessing: str = LETTERBOX,
     ) -> None:
         if not (len(images) == len(masks) == len(labels)):
             raise ValueError("images, masks and labels differ in length")
-        size = int(input_size)
-        self.input_size = size
-        self.images = np.stack([resize_image(img, size) for img in images]) if images else np.zeros((0, size, size), np.uint8)
-        self.masks = np.stack([resize_mask(m, size) for m in masks]) if masks else np.zeros((0, size, size), np.float32)
+        self.input_size = int(input_size)
+        self.guided = guided
+        self.no_guidance_share = no_guidance_share
+        self.squash = preprocessing == SQUASH
+        longest = CACHE_FACTOR * self.input_size
+        pairs = [_cached_area(img, m, longest, self.squash) for img, m in zip(images, masks, strict=True)]
+        self.images = [p[0] for p in pairs]
+        self.masks = [p[1] for p in pairs]
         self.labels = np.asarray(labels, dtype=np.int64)
+        self.sources = np.zeros(len(self.labels), np.int64) if sources is None else np.asarray(sources, np.int64)
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
 
+    def epoch_order(self, rng: np.random.Generator, draws: int | None) -> np.ndarray:
+        """Case indices for one epoch: a permutation, or ``draws`` picks with every source equally likely."""
+        if draws is None or len(self) == 0:
+            return rng.permutation(len(self))
+        present = np.unique(self.sources)
+        picked_sources = rng.choice(present, size=draws)
+        order = np.empty(draws, np.int64)
+        for source in present:
+            members = np.flatnonzero(self.sources == source)
+            slots = np.flatnonzero(picked_sources == source)
+            order[slots] = rng.choice(members, size=slots.size)
+        return order
+
+    def _one(self, index: int, rng: np.random.Generator | None, mirror_probability: float) -> tuple[np.ndarray, np.ndarray]:
+        img, msk = self.images[index], self.masks[index]
+        if rng is not None:
+            img, msk = augment_imaging_area(img, msk, rng, mirror_probability)
+        box = Letterbox(img.shape[:2], ImagingArea.whole(img.shape), self.input_size, keep_aspect=not self.squash)
+        grey = box.to_input(img.astype(np.float32))
+        truth = box.to_input(msk.astype(np.float32)) > 0.5
+        channels = [normalise_content(grey, box)[np.newaxis]]
+        if self.guided:
+            content = np.zeros_like(truth)
+            content[box.content_slice()] = True
+            guidance = (simulate_guidance(truth, content, rng, self.no_guidance_share) if rng is not None
+                        else empty_guidance(self.input_size))
+            channels.append(guidance)
+        return np.concatenate(channels).astype(np.float32), truth.astype(np.float32)
+
     def batch(
         self, indices: Sequence[int], rng: np.random.Generator | None, mirror_probability: float = 0.5
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Tensors (images [B,1,S,S], masks [B,1,S,S], labels [B]); augmented when ``rng`` is given."""
-        imgs, msks = [], []
-        for i in indices:
-            img, msk = self.images[i], self.masks[i]
-            if rng is not None:
-                img, msk = augment(img, msk, rng, mirror_probability)
-            imgs.append(normalise(img))
-            msks.append((msk > 0.5).astype(np.float32))
+        """Tensors (inputs [B,C,S,S], masks [B,1,S,S], labels [B]); augmented when ``rng`` is given."""
+        pairs = [self._one(int(i), rng, mirror_probability) for i in indices]
         return (
-            torch.from_numpy(np.stack(imgs)[:, np.newaxis]),
-            torch.from_numpy(np.stack(msks)[:, np.newaxis]),
+            torch.from_numpy(np.stack([p[0] for p in pairs])),
+            torch.from_numpy(np.stack([p[1] for p in pairs])[:, np.newaxis]),
             torch.from_numpy(self.labels[list(indices)]),
         )
+
+    @property
+    def in_channels(self) -> int:
+        return 1 + (GUIDANCE_CHANNELS if self.guided else 0)

@@ -1,7 +1,7 @@
 """Fine-tune the active model on a site's corrected cases, measured before and after on held-out cases.
 
 The run is a generator like training: it yields progress records and returns a FineTuneResult; the
-caller decides where the weights go. The gate accepts the candidate only if validation Dice did not drop.
+caller decides where the weights go. The gate (``busviewer.core.gate``) accepts the candidate only if validation Dice rose.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import torch
 from busviewer.core.constants import DEFAULT_SEED, MIN_FINETUNE_CASES
 from busviewer.core.errors import UserFacingError
 from busviewer.core.evaluation import EvaluationAccumulator
+from busviewer.core.gate import gate_accepts
 from busviewer.core.split import stratified_split
 from busviewer.core.training_case import LabelledCase
 from busviewer.ml.checkpoint import LoadedModel
@@ -106,10 +107,11 @@ def fine_tune(
 
     candidate = LoadedModel(copy.deepcopy(base.network), model_id="candidate", metadata=dict(base.metadata))
     candidate.input_size = base.input_size
-    train_data = CaseArrays(
-        [c.image for c in train_cases], [c.mask for c in train_cases], [c.label for c in train_cases], base.input_size
-    )
-    val_data = CaseArrays([c.image for c in val_cases], [c.mask for c in val_cases], [c.label for c in val_cases], base.input_size)
+    def arrays(part: list[Any]) -> CaseArrays:
+        return CaseArrays([c.image for c in part], [c.mask for c in part], [c.label for c in part], base.input_size,
+                          guided=base.in_channels > 1, preprocessing=base.preprocessing)
+
+    train_data, val_data = arrays(train_cases), arrays(val_cases)
     train_config = TrainConfig(
         epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
         warmup_epochs=0, seed=config.seed, anchor_weight=config.anchor_weight, patience=config.patience,
@@ -123,7 +125,7 @@ def fine_tune(
     candidate.network.load_state_dict(result.best_state)
     yield PhaseRecord("evaluate-after")
     after = score_cases(Predictor(device=device, loaded=candidate, flip_tta=False, runtime="torch"), val_cases)
-    accepted = bool(after["dice"] >= before["dice"])
+    accepted = gate_accepts(before, after)
     return FineTuneResult(
         state={k: v.detach().cpu() for k, v in candidate.network.state_dict().items()},
         before=before, after=after, accepted=accepted, seconds=time.perf_counter() - started,

@@ -14,7 +14,7 @@ from busviewer.ml.checkpoint import LoadedModel, default_weights_path, load_weig
 from busviewer.ml.device import pick_device
 from busviewer.ml.ensemble import members_of
 from busviewer.ml.postprocess import resize_probability
-from busviewer.ml.transforms import preprocess
+from busviewer.ml.network_input import prepare_input
 
 #: Target of a Grad-CAM: a class name from CLASS_NAMES, or "lesion" for the mask output.
 LESION_TARGET = "lesion"
@@ -98,10 +98,11 @@ class GradCamExplainer:
         if target != LESION_TARGET and target not in CLASS_NAMES:
             raise ValueError(f"unknown Grad-CAM target {target!r}")
         with self._lock:  # hooks on one network: one explanation at a time
-            size = self._loaded.input_size
-            batch = torch.from_numpy(preprocess(grey_image, size)[np.newaxis]).to(self.device).requires_grad_(True)
-            cam = grad_cam(self._loaded.network, batch, target)
-        return np.clip(resize_probability(cam, grey_image.shape[:2]), 0.0, 1.0)
+            loaded = self._loaded
+            prepared = prepare_input(grey_image, loaded.input_size, loaded.in_channels, (), loaded.preprocessing)
+            batch = torch.from_numpy(prepared.array[np.newaxis]).to(self.device).requires_grad_(True)
+            cam = grad_cam(loaded.network, batch, target)
+        return np.clip(prepared.letterbox.to_source_linear(cam), 0.0, 1.0)
 
 
 def peak_outside_mask(cam: np.ndarray, mask: np.ndarray) -> bool:

@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
-from busviewer.core.constants import CLASS_NAMES, FLIP_TTA, NORMAL_SUPPRESSES_MASK
+from busviewer.core.constants import CANDIDATE_PEAK_SHARE, CLASS_NAMES, FLIP_TTA, NORMAL_SUPPRESSES_MASK, STRONG_LESION_PEAK
 from busviewer.core.prediction import Prediction
+from busviewer.core.prompts import Prompt
 from busviewer.ml.checkpoint import LoadedModel, default_weights_path, load_weights
 from busviewer.ml.device import pick_device
 from busviewer.ml.familiarity import FamiliarityReference, load_reference
 from busviewer.ml.onnx_runtime import OnnxForward, onnx_forward_for
-from busviewer.ml.postprocess import (
-    binary_entropy,
-    probability_to_mask,
-    resize_probability,
-    upsample_lesion_probability,
-)
-from busviewer.ml.transforms import preprocess
+from busviewer.ml.letterbox import Letterbox
+from busviewer.ml.network_input import prepare_input
+from busviewer.ml.postprocess import binary_entropy, probability_to_mask
 
 
 class Predictor:
@@ -87,13 +86,21 @@ class Predictor:
         with self._lock:
             self._loaded, self._onnx, self._reference = fresh, onnx, reference
 
+    @property
+    def takes_prompts(self) -> bool:
+        """True when the network has guidance channels for click and box prompts."""
+        return self._loaded.in_channels > 1
+
     @torch.inference_mode()
-    def forward(self, grey_image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Network-resolution outputs: (lesion probability, class probabilities, flip disagreement,
-        pooled bottleneck features of the unflipped scan)."""
+    def forward(
+        self, grey_image: np.ndarray, prompts: Sequence[Prompt] = ()
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Letterbox]:
+        """Network-resolution outputs: (lesion probability, calibrated class probabilities, flip
+        disagreement, pooled bottleneck features of the unflipped scan, where the frame sits in the input)."""
         with self._lock:
-            network, size, onnx = self._loaded.network, self._loaded.input_size, self._onnx
-        batch = torch.from_numpy(preprocess(grey_image, size)[np.newaxis])
+            loaded, onnx = self._loaded, self._onnx
+        prepared = prepare_input(grey_image, loaded.input_size, loaded.in_channels, prompts, loaded.preprocessing)
+        batch = torch.from_numpy(prepared.array[np.newaxis])
         if self.flip_tta:
             batch = torch.cat((batch, torch.flip(batch, dims=(3,))))
         if onnx is not None:
@@ -102,38 +109,66 @@ class Predictor:
             batch = batch.to(self.device)
             if self.device.type == "cpu":
                 batch = batch.contiguous(memory_format=torch.channels_last)
-            mask_logits, class_logits, features = network.forward_with_features(batch)
+            mask_logits, class_logits, features = loaded.network.forward_with_features(batch)
         probs = torch.sigmoid(mask_logits[:, 0]).float().cpu().numpy()
-        classes = torch.softmax(class_logits.float(), dim=1).cpu().numpy()
+        classes = torch.softmax(class_logits.float() / loaded.temperature, dim=1).cpu().numpy()
         scan_features = features[0].float().cpu().numpy()
         if self.flip_tta:
             probs[1] = probs[1][:, ::-1]
             disagreement = np.abs(probs[0] - probs[1])
-            return probs.mean(axis=0), classes.mean(axis=0), disagreement, scan_features
-        return probs[0], classes[0], np.zeros_like(probs[0]), scan_features
+            return probs.mean(axis=0), classes.mean(axis=0), disagreement, scan_features, prepared.letterbox
+        return probs[0], classes[0], np.zeros_like(probs[0]), scan_features, prepared.letterbox
 
-    def predict(self, grey_image: np.ndarray, frame_index: int = 0) -> Prediction:
-        """Predict on a uint8 grey frame (H, W); every output map is at (H, W)."""
-        lesion, classes, disagreement, features = self.forward(grey_image)
+    def predict(self, grey_image: np.ndarray, frame_index: int = 0, prompts: Sequence[Prompt] = ()) -> Prediction:
+        """Predict on a uint8 grey frame (H, W); every output map is at (H, W).
+
+        ``prompts`` (reader clicks and boxes, source pixels) steer networks with guidance channels; a
+        prompted outline is never withheld, since the reader has said where the lesion is.
+        """
+        lesion, classes, disagreement, features, box = self.forward(grey_image, prompts)
         reference = self._reference
-        shape = grey_image.shape[:2]
-        lesion_full = upsample_lesion_probability(lesion, shape)
+        lesion_full = box.to_source(lesion)
         uncertainty = np.clip(binary_entropy(lesion) + disagreement, 0.0, 1.0)
         mask = probability_to_mask(lesion_full)
         withheld = 0
-        if classes[CLASS_NAMES.index("normal")] > NORMAL_SUPPRESSES_MASK and mask.any():
-            # The joint model calls the scan normal: a lesion outline would contradict its own call.
+        if not prompts and withholds_outline(classes, lesion_full, mask):
             withheld = int(mask.sum())
             mask = np.zeros_like(mask)
+        candidate = strongest_candidate(lesion_full) if not mask.any() else None
         return Prediction(
             probabilities=classes.astype(np.float64),
             lesion_probability=lesion_full,
             mask=mask,
             withheld_lesion_pixels=withheld,
-            uncertainty=resize_probability(uncertainty, shape),
+            uncertainty=box.to_source_linear(uncertainty),
             model_id=self.model_id,
             device=self.device.type,
             frame_index=frame_index,
             familiarity_distance=None if reference is None else reference.distance(features),
             familiarity_threshold=None if reference is None else reference.threshold,
+            candidate_mask=None if candidate is None else candidate[0],
+            candidate_probability=None if candidate is None else candidate[1],
         )
+
+
+def withholds_outline(classes: np.ndarray, lesion_probability: np.ndarray, mask: np.ndarray) -> bool:
+    """The rule that hides an outline: the class head says normal *and* the lesion map is weak.
+
+    A confident lesion (peak probability inside the outline at least ``STRONG_LESION_PEAK``) is always
+    shown, whatever the class head says: hiding it is how the old rule missed real lesions off-site.
+    """
+    if not mask.any() or classes[CLASS_NAMES.index("normal")] <= NORMAL_SUPPRESSES_MASK:
+        return False
+    return float(lesion_probability[mask].max()) < STRONG_LESION_PEAK
+
+
+def strongest_candidate(lesion_probability: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The region around the lesion map's peak (above ``CANDIDATE_PEAK_SHARE`` of it) and the peak's
+    probability, for the reader to reveal when the AI shows nothing; None on an empty map."""
+    peak = float(lesion_probability.max()) if lesion_probability.size else 0.0
+    if peak <= 0.05:
+        return None
+    region = (lesion_probability >= CANDIDATE_PEAK_SHARE * peak).astype(np.uint8)
+    _, labels = cv2.connectedComponents(region, connectivity=8)
+    row, col = np.unravel_index(int(np.argmax(lesion_probability)), lesion_probability.shape)
+    return labels == labels[row, col], peak

@@ -15,11 +15,11 @@ from busviewer.ml.blocks import AttentionBlock, ConvBlock, Convolution, UpConv
 class _DecoderLevel(nn.Module):
     """Upsample the coarser features, gate the skip connection with them, and merge."""
 
-    def __init__(self, skip_channels: int, coarse_channels: int, dropout: float) -> None:
+    def __init__(self, skip_channels: int, coarse_channels: int, dropout: float, norm: str) -> None:
         super().__init__()
-        self.upconv = UpConv(coarse_channels, skip_channels, kernel_size=3, strides=2)
-        self.attention = AttentionBlock(f_int=max(skip_channels // 2, 1), f_g=skip_channels, f_l=skip_channels)
-        self.merge = ConvBlock(2 * skip_channels, skip_channels, dropout=dropout)
+        self.upconv = UpConv(coarse_channels, skip_channels, kernel_size=3, strides=2, norm=norm)
+        self.attention = AttentionBlock(f_int=max(skip_channels // 2, 1), f_g=skip_channels, f_l=skip_channels, norm=norm)
+        self.merge = ConvBlock(2 * skip_channels, skip_channels, dropout=dropout, norm=norm)
 
     def forward(self, coarse: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
         up = self.upconv(coarse)
@@ -42,13 +42,16 @@ class AttentionUNetClassifier(nn.Module):
     Parameters
     ----------
     in_channels
-        Input channels (1 for grey ultrasound).
+        Input channels: 1 for grey ultrasound, or 1 + ``GUIDANCE_CHANNELS`` for a network that also takes
+        click and box prompts (all-zero guidance is the automatic proposal).
     channels
         Feature channels per level, finest first; ``len(channels) - 1`` downsamplings.
     num_classes
         Outputs of the class head.
     dropout
         Dropout in the decoder blocks and before the class head.
+    norm
+        ``batch``, ``instance`` or ``group`` normalisation in every block (see ``blocks.NORMS``).
 
     Returns
     -------
@@ -61,21 +64,24 @@ class AttentionUNetClassifier(nn.Module):
         channels: Sequence[int] = DEFAULT_CHANNELS,
         num_classes: int = len(CLASS_NAMES),
         dropout: float = 0.1,
+        norm: str = "batch",
     ) -> None:
         super().__init__()
         if len(channels) < 2:
             raise ValueError("channels needs at least two levels")
         self.channels = tuple(int(c) for c in channels)
+        self.in_channels = int(in_channels)
+        self.norm = norm
         self.encoders = nn.ModuleList(
-            [ConvBlock(in_channels, self.channels[0])]
+            [ConvBlock(in_channels, self.channels[0], norm=norm)]
             + [
-                ConvBlock(self.channels[i - 1], self.channels[i], strides=2)
+                ConvBlock(self.channels[i - 1], self.channels[i], strides=2, norm=norm)
                 for i in range(1, len(self.channels))
             ]
         )
         self.decoders = nn.ModuleList(
             [
-                _DecoderLevel(self.channels[i - 1], self.channels[i], dropout)
+                _DecoderLevel(self.channels[i - 1], self.channels[i], dropout, norm)
                 for i in range(len(self.channels) - 1, 0, -1)
             ]
         )
@@ -115,9 +121,11 @@ class AttentionUNetClassifier(nn.Module):
         return logits
 
 
-def build_network(channels: Sequence[int] = DEFAULT_CHANNELS, dropout: float = 0.1) -> AttentionUNetClassifier:
-    """Build the default busviewer network for one grey input channel."""
-    return AttentionUNetClassifier(in_channels=1, channels=channels, dropout=dropout)
+def build_network(
+    channels: Sequence[int] = DEFAULT_CHANNELS, dropout: float = 0.1, in_channels: int = 1, norm: str = "batch"
+) -> AttentionUNetClassifier:
+    """Build a busviewer network: one grey channel, or grey plus guidance channels (``in_channels=4``)."""
+    return AttentionUNetClassifier(in_channels=in_channels, channels=channels, dropout=dropout, norm=norm)
 
 
 def count_parameters(model: nn.Module) -> int:

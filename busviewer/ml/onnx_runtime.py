@@ -23,7 +23,7 @@ OUTPUTS = ("mask_logits", "class_logits", "features")
 
 
 class OnnxForward:
-    """Callable ``batch [N, 1, S, S] float32 -> (mask_logits, class_logits, features)`` as numpy arrays."""
+    """Callable ``batch [N, C, S, S] float32 -> (mask_logits, class_logits, features)`` as numpy arrays."""
 
     def __init__(self, session: object) -> None:
         self._session = session
@@ -71,7 +71,7 @@ def onnx_forward_for(network: torch.nn.Module, input_size: int, model_id: str) -
 def export_graph(network: torch.nn.Module, input_size: int) -> bytes:
     """ONNX bytes of ``network.forward_with_features`` in eval mode with a free batch size."""
     buffer = io.BytesIO()
-    probe = torch.zeros(1, 1, input_size, input_size)
+    probe = torch.zeros(1, _in_channels(network), input_size, input_size)
     graph = _WithFeatures(network).eval()  # export restores the mode it found: eval, not a new module's train
     with warnings.catch_warnings():
         # The tracer notes the decoder's size check, which is constant for a fixed input size.
@@ -84,8 +84,15 @@ def export_graph(network: torch.nn.Module, input_size: int) -> bytes:
     return buffer.getvalue()
 
 
+def _in_channels(network: torch.nn.Module) -> int:
+    from busviewer.ml.ensemble import members_of
+
+    return int(members_of(network)[0].in_channels)
+
+
 def _agrees_with_torch(forward: OnnxForward, network: torch.nn.Module, input_size: int) -> bool:
-    probe = torch.from_numpy(np.random.default_rng(0).standard_normal((1, 1, input_size, input_size), dtype=np.float32))
+    shape = (1, _in_channels(network), input_size, input_size)
+    probe = torch.from_numpy(np.random.default_rng(0).standard_normal(shape, dtype=np.float32))
     with torch.inference_mode():
         references = network.forward_with_features(probe)  # type: ignore[operator]
     outputs = forward(probe.numpy())

@@ -5,6 +5,7 @@ The same loop serves full training (``busviewer train``), fine-tuning and ``torc
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable, Generator
@@ -45,6 +46,8 @@ class TrainConfig:
     #: Chance of a left-right mirror per training draw. Scanners follow the transducer-marker
     #: convention, so mirrored scans are rare in practice; see models/README.md for what it changes.
     mirror_probability: float = 0.5
+    #: Training draws per epoch, every source equally likely (None: one pass over the cases in random order).
+    draws_per_epoch: int | None = None
 
 
 @dataclass
@@ -73,6 +76,10 @@ class EpochRecord:
     seconds: float
     eta_seconds: float
     is_best: bool
+    #: The score that picks the best epoch: the mean over sources of (Dice + accuracy) / 2.
+    val_score: float = 0.0
+    #: JSON: per source, its validation Dice, accuracy and case count.
+    per_source: str = "{}"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,14 +100,38 @@ def validation_score(dice: float, accuracy: float) -> float:
     return 0.5 * dice + 0.5 * accuracy
 
 
+def validate_by_source(
+    network: torch.nn.Module, data: CaseArrays, device: torch.device, source_names: list[str] | None = None
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Overall scores (with ``score``, the mean over sources) and the scores of each source."""
+    names = source_names or [str(i) for i in range(int(data.sources.max()) + 1 if len(data) else 0)]
+    per: dict[str, dict[str, float]] = {}
+    for source in np.unique(data.sources):
+        part = np.flatnonzero(data.sources == source)
+        scores = validate(network, data, device, indices=[int(i) for i in part])
+        per[names[int(source)]] = {**scores, "n": float(part.size)}
+    lesions = sum(v["n_lesion"] for v in per.values())
+    overall = {
+        "dice": sum(v["dice"] * v["n_lesion"] for v in per.values()) / max(lesions, 1.0),
+        "iou": sum(v["iou"] * v["n_lesion"] for v in per.values()) / max(lesions, 1.0),
+        "accuracy": sum(v["accuracy"] * v["n"] for v in per.values()) / max(len(data), 1),
+    }
+    overall["score"] = float(np.mean([validation_score(v["dice"], v["accuracy"]) for v in per.values()])) if per else 0.0
+    return overall, per
+
+
 @torch.inference_mode()
-def validate(network: torch.nn.Module, data: CaseArrays, device: torch.device, batch_size: int = 16) -> dict[str, float]:
+def validate(
+    network: torch.nn.Module, data: CaseArrays, device: torch.device, batch_size: int = 16,
+    indices: list[int] | None = None,
+) -> dict[str, float]:
     """Dice and IoU (mean over non-empty true masks) and accuracy at the network's resolution.
 
     Under DDP each rank scores its share and the sums are all-reduced.
     """
     network.eval()
-    indices = list(range(len(data)))
+    indices = list(range(len(data))) if indices is None else list(indices)
+    n_cases = len(indices)
     if dist.is_available() and dist.is_initialized():
         indices = indices[dist.get_rank() :: dist.get_world_size()]
     sums = torch.zeros(4, dtype=torch.float64)
@@ -124,7 +155,8 @@ def validate(network: torch.nn.Module, data: CaseArrays, device: torch.device, b
     return {
         "dice": float(sums[0]) / n_lesion,
         "iou": float(sums[1]) / n_lesion,
-        "accuracy": float(sums[3]) / max(len(data), 1),
+        "accuracy": float(sums[3]) / max(n_cases, 1),
+        "n_lesion": float(sums[2]),
     }
 
 
@@ -152,6 +184,7 @@ def fit(
     device: torch.device,
     resume_path: Path | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    source_names: list[str] | None = None,
 ) -> Generator[StepRecord | EpochRecord, None, FitResult]:
     """Train ``network`` and yield a record after every step and every epoch.
 
@@ -191,13 +224,14 @@ def fit(
         start_epoch, best_score, best_epoch = int(state["epoch"]), float(state["best_score"]), int(state["best_epoch"])
         history = [EpochRecord(**rec) for rec in state["history"]]
 
-    steps_per_epoch = max(math.ceil(len(train_data) / world / config.batch_size), 1)
+    epoch_draws = config.draws_per_epoch or len(train_data)
+    steps_per_epoch = max(math.ceil(epoch_draws / world / config.batch_size), 1)
     stale_epochs = 0
     for epoch in range(start_epoch, config.epochs):
         started = time.perf_counter()
         torch.manual_seed(config.seed + epoch)
         rng = np.random.default_rng([config.seed, epoch, rank])
-        order = np.random.default_rng([config.seed, epoch]).permutation(len(train_data))
+        order = train_data.epoch_order(np.random.default_rng([config.seed, epoch]), config.draws_per_epoch)
         mine = order[rank::world]
         model.train()
         if config.freeze_batchnorm:
@@ -229,8 +263,11 @@ def fit(
             totals += (float(loss.detach()), parts["seg_loss"], parts["cls_loss"])
             yield StepRecord(epoch + 1, step + 1, steps_per_epoch, float(loss.detach()))
 
-        scores = validate(scored, val_data, device) if len(val_data) else {"dice": 0.0, "iou": 0.0, "accuracy": 0.0}
-        score = validation_score(scores["dice"], scores["accuracy"])
+        if len(val_data):
+            scores, per_source = validate_by_source(scored, val_data, device, source_names)
+        else:
+            scores, per_source = {"dice": 0.0, "iou": 0.0, "accuracy": 0.0, "score": 0.0}, {}
+        score = scores["score"]
         is_best = score > best_score
         if is_best:
             best_score, best_epoch, stale_epochs = score, epoch + 1, 0
@@ -244,6 +281,7 @@ def fit(
             cls_loss=float(totals[2] / steps_per_epoch),
             val_dice=scores["dice"], val_iou=scores["iou"], val_accuracy=scores["accuracy"],
             learning_rate=lr, seconds=seconds, eta_seconds=seconds * (config.epochs - epoch - 1), is_best=is_best,
+            val_score=score, per_source=json.dumps(per_source, sort_keys=True),
         )
         history.append(record)
         if resume_path is not None and rank == 0:

@@ -7,6 +7,7 @@ import os
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -19,6 +20,7 @@ from busviewer.ml.checkpoint import load_weights, save_weights
 from busviewer.ml.dataset import CaseArrays
 from busviewer.ml.device import pick_device
 from busviewer.ml.network import AttentionUNetClassifier, build_network
+from busviewer.ml.network_input import LETTERBOX
 from busviewer.ml.train import EpochRecord, FitResult, StepRecord, TrainConfig, fit
 
 
@@ -65,28 +67,68 @@ def train_from_cases(
     init_weights: Path | None = None,
     input_size: int = INPUT_SIZE,
     split_seed: int = DEFAULT_SEED,
+    norm: str = "batch",
+    guided: bool = False,
 ) -> Generator[StepRecord | EpochRecord, None, TrainingOutcome]:
-    """Train with a stratified split of ``cases``; yield progress; write the best weights to ``out``.
+    """Train with a stratified split of ``cases`` (one source); yield progress; write the best weights to ``out``.
 
     ``split_seed`` fixes the validation split on its own, so runs with other training seeds (members
     of an ensemble, say) are still measured on the same held-out cases.
     """
+    train_idx, val_idx = stratified_split([c.label for c in cases], validation_fraction, split_seed)
+    plan = TrainingPlan(
+        train=[cases[i] for i in train_idx], validation=[cases[i] for i in val_idx],
+        train_sources=[0] * len(train_idx), validation_sources=[0] * len(val_idx), source_names=["data"],
+    )
+    metadata = {"split_seed": split_seed}
+    return (yield from train_on_plan(plan, out, config, device_preference, channels, command, init_weights,
+                                     input_size, norm, guided, metadata))
+
+
+@dataclass
+class TrainingPlan:
+    """Training and validation cases already split (per source, by patient), with a source index each."""
+
+    train: list[LabelledCase]
+    validation: list[LabelledCase]
+    train_sources: list[int]
+    validation_sources: list[int]
+    source_names: list[str]
+
+
+def train_on_plan(
+    plan: TrainingPlan,
+    out: Path,
+    config: TrainConfig,
+    device_preference: str = "auto",
+    channels: tuple[int, ...] = DEFAULT_CHANNELS,
+    command: str = "",
+    init_weights: Path | None = None,
+    input_size: int = INPUT_SIZE,
+    norm: str = "batch",
+    guided: bool = False,
+    extra_metadata: dict[str, Any] | None = None,
+) -> Generator[StepRecord | EpochRecord, None, TrainingOutcome]:
+    """Train on ``plan``; yield progress; write the best weights (by the source-balanced score) to ``out``."""
     distributed = init_distributed_if_launched()
     device = pick_device(device_preference)
     if distributed and device.type == "cuda":
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-    train_idx, val_idx = stratified_split([c.label for c in cases], validation_fraction, split_seed)
-    def arrays(indices: list[int]) -> CaseArrays:
-        return CaseArrays([cases[i].image for i in indices], [cases[i].mask for i in indices], [cases[i].label for i in indices], input_size)
 
-    train_data, val_data = arrays(train_idx), arrays(val_idx)
+    def arrays(cases: list[LabelledCase], sources: list[int]) -> CaseArrays:
+        return CaseArrays([c.image for c in cases], [c.mask for c in cases], [c.label for c in cases], input_size,
+                          sources=sources, guided=guided)
+
+    train_data = arrays(plan.train, plan.train_sources)
+    val_data = arrays(plan.validation, plan.validation_sources)
     torch.manual_seed(config.seed)
-    network = build_network(channels=channels)
+    network = build_network(channels=channels, in_channels=train_data.in_channels, norm=norm)
     if init_weights is not None:
         # A warm restart: continue from earlier weights with a fresh schedule.
         network.load_state_dict(_single_network_state(init_weights, channels))
     resume = out.with_name(out.name + ".resume.pt")
-    result: FitResult = yield from fit(network, train_data, val_data, config, device, resume_path=resume)
+    result: FitResult = yield from fit(network, train_data, val_data, config, device, resume_path=resume,
+                                       source_names=plan.source_names)
     model_id = None
     if not distributed or dist.get_rank() == 0:
         network.load_state_dict(result.best_state)
@@ -95,13 +137,22 @@ def train_from_cases(
             "training_command": command,
             "best_epoch": result.best_epoch,
             "validation_at_network_size": json.dumps(best.as_dict() if best else {}),
-            "train_cases": len(train_idx),
-            "validation_cases": len(val_idx),
+            "train_cases": len(plan.train),
+            "validation_cases": len(plan.validation),
+            "sources": json.dumps(plan.source_names),
+            "train_cases_per_source": json.dumps(_per_source(plan.train_sources, plan.source_names)),
+            "validation_cases_per_source": json.dumps(_per_source(plan.validation_sources, plan.source_names)),
             "seed": config.seed,
-            "split_seed": split_seed,
+            "draws_per_epoch": config.draws_per_epoch or len(plan.train),
             "initialised_from": load_weights(init_weights).model_id if init_weights is not None else "random",
+            "preprocessing": LETTERBOX,
+            **(extra_metadata or {}),
         }
         model_id = save_weights(network.cpu(), out, metadata, input_size)
     if distributed:
         dist.barrier()
-    return TrainingOutcome(out, model_id, result.best_epoch, result.history, [cases[i].case_id for i in val_idx])
+    return TrainingOutcome(out, model_id, result.best_epoch, result.history, [c.case_id for c in plan.validation])
+
+
+def _per_source(sources: list[int], names: list[str]) -> dict[str, int]:
+    return {name: sum(1 for s in sources if s == i) for i, name in enumerate(names)}

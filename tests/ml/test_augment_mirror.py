@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from busviewer.ml.transforms import augment
+from busviewer.ml.site_augment import augment_imaging_area as augment
 
 
 def _half_marked() -> tuple[np.ndarray, np.ndarray]:
@@ -19,7 +19,8 @@ def _mirrored_share(probability: float, draws: int = 200) -> float:
     mirrored = 0
     for _ in range(draws):
         _, out = augment(image, mask, rng, probability)
-        mirrored += int(out[:, 16:].sum() > out[:, :16].sum())
+        middle = out.shape[1] // 2  # field-of-view crops change the width
+        mirrored += int(out[:, middle:].sum() > out[:, :middle].sum())
     return mirrored / draws
 
 

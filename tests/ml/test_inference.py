@@ -21,19 +21,32 @@ def test_prediction_maps_are_at_source_size(tiny_weights: Path) -> None:
     assert 0.0 <= float(prediction.uncertainty.min()) and float(prediction.uncertainty.max()) <= 1.0
 
 
-@pytest.mark.parametrize(("normal", "withheld"), [(0.9, True), (0.2, False)])
-def test_lesion_outline_is_withheld_when_the_scan_is_called_normal(
-    tiny_weights: Path, monkeypatch: pytest.MonkeyPatch, normal: float, withheld: bool
+@pytest.mark.parametrize(
+    ("normal", "peak", "withheld"),
+    [(0.9, 0.7, True), (0.2, 0.7, False), (0.9, 0.97, False)],
+    ids=["normal-and-weak-withheld", "lesion-call-shown", "confident-lesion-shown-despite-normal"],
+)
+def test_outline_is_withheld_only_when_normal_and_weak(
+    tiny_weights: Path, monkeypatch: pytest.MonkeyPatch, normal: float, peak: float, withheld: bool
 ) -> None:
+    from busviewer.ml.imaging_area import ImagingArea
+    from busviewer.ml.letterbox import Letterbox
+
     predictor = Predictor(tiny_weights, device="cpu")
     lesion = np.zeros((32, 32), np.float32)
-    lesion[8:24, 8:24] = 0.95
+    lesion[8:24, 8:24] = peak
     classes = np.array([normal, (1 - normal) / 2, (1 - normal) / 2], np.float32)
-    monkeypatch.setattr(predictor, "forward", lambda _image: (lesion, classes, np.zeros_like(lesion), np.zeros(16)))
+    box = Letterbox((64, 64), ImagingArea.whole((64, 64)), 32)
+    monkeypatch.setattr(predictor, "forward",
+                        lambda _image, _prompts=(): (lesion, classes, np.zeros_like(lesion), np.zeros(16), box))
     prediction = predictor.predict(np.zeros((64, 64), np.uint8))
     assert bool(prediction.mask.any()) is not withheld
     assert (prediction.withheld_lesion_pixels > 0) is withheld
-    assert prediction.lesion_probability.max() > 0.9   # the evidence stays available to the reader
+    assert prediction.lesion_probability.max() > 0.6   # the evidence stays available to the reader
+    # When nothing is shown, the strongest candidate is there for the reader to reveal.
+    assert (prediction.candidate_mask is not None) is withheld
+    if withheld:
+        assert prediction.candidate_mask[32, 32] and not prediction.candidate_mask[2, 2]
 
 
 @pytest.mark.gpu
