@@ -13,11 +13,15 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from busviewer.core.errors import UserFacingError
 from busviewer.io.export import ALL_FORMATS, GradCamFunction, export_workspace, parse_formats
+
+if TYPE_CHECKING:
+    from busviewer.io.pacs.nodes import PacsNode
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +37,35 @@ def run(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             print(f"\rexported {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
+    node = _send_node(args)  # a bad node fails before anything is written
     summary = export_workspace(args.workspace, args.out, formats, args.include_identifiers, show_progress, gradcam)
+    report = summary.as_dict()
+    problems = list(summary.skipped)
+    if node is not None:
+        from busviewer.io.pacs import send_files
+
+        dicom_files = [path for path in summary.files if path.suffix == ".dcm"]
+        sent = send_files(node, dicom_files)
+        report["sent"] = {"node": node.describe(), **sent.as_dict()}
+        problems += [failure["reason"] for failure in sent.failed]
     if args.json:
-        print(json.dumps(summary.as_dict(), indent=2))
+        print(json.dumps(report, indent=2))
     else:
         print(f"exported {summary.cases} case(s), {len(summary.files)} file(s) to {summary.out_dir}")
-    for sentence in summary.skipped:
+        if node is not None:
+            print(f"sent {report['sent']['sent']} DICOM SEG/SR file(s) to {node.describe()}")
+    for sentence in problems:
         print(f"warning: {sentence}", file=sys.stderr)
-    return 1 if summary.skipped else 0
+    return 1 if problems else 0
+
+
+def _send_node(args: argparse.Namespace) -> PacsNode | None:
+    """The PACS node of ``--send`` / ``--send-dicomweb``, or None when the export is not to be sent."""
+    if not getattr(args, "send", None) and not getattr(args, "send_dicomweb", None):
+        return None
+    from busviewer.io.pacs.nodes import resolve_node
+
+    return resolve_node(args.send, args.send_dicomweb)
 
 
 def export_weights(explicit: Path | None) -> Path | None:

@@ -83,3 +83,19 @@ def test_unreachable_node_is_one_sentence(capsys: pytest.CaptureFixture[str]) ->
     assert main(["pacs", "echo", "--node", f"ORTHANC@127.0.0.1:{port}", "--timeout", "2"]) == 2
     assert capsys.readouterr().err == (f"error: Nothing listens at 127.0.0.1:{port}, so PACS "
                                        f"ORTHANC@127.0.0.1:{port} cannot be reached.\n")
+
+
+def test_export_sends_seg_and_sr_to_the_pacs(orthanc: OrthancServer, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.io.test_export import make_workspace
+
+    orthanc.clear()
+    workspace = make_workspace(tmp_path)
+    code = main(["export", str(workspace), "--out", str(tmp_path / "out"), "--formats", "seg,sr", "--no-gradcam",
+                 "--send", orthanc.node_spec, "--json"])
+    report = json.loads(capsys.readouterr().out)
+    dicom_files = [f for f in report["files"] if f.endswith(".dcm")]
+    assert report["sent"] == {"node": orthanc.node_spec, "sent": len(dicom_files), "failed": []}
+    assert len(dicom_files) >= 4 and code == 1  # the workspace holds a case whose source has gone (skipped)
+    stored = orthanc.rest("/instances")
+    assert len(stored) == len(dicom_files)  # type: ignore[arg-type]
