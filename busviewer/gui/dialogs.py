@@ -1,4 +1,4 @@
-"""Small dialogs of the main window: errors in one sentence, file pickers, and the keys-and-mouse help."""
+"""Small dialogs of the main window: errors in one sentence, file pickers, and the keyboard-shortcuts help."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from busviewer import __version__
 
 #: Mouse gestures of the canvas and keys handled outside actions, for the help dialog.
 MOUSE_AND_OTHER_KEYS: tuple[tuple[str, str], ...] = (
@@ -56,22 +54,12 @@ def ask_open_folder(parent: QWidget, start_dir: Path | None = None) -> Path | No
     return Path(name) if name else None
 
 
-def show_about(parent: QWidget) -> None:
-    """The About box: what the tool is and that it is not a diagnostic device."""
-    QMessageBox.about(
-        parent,
-        "About busviewer",
-        f"<b>busviewer {__version__}</b><br>Breast ultrasound review with an AI lesion proposal.<br><br>"
-        "For research and education; not a medical device.",
-    )
-
-
 class KeysDialog(QDialog):
     """Every shortcut of the window's menus (read from the actions themselves) plus the mouse gestures."""
 
     def __init__(self, parent: QWidget, menus: Iterable[tuple[str, Iterable[QAction]]]) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Keys and mouse")
+        self.setWindowTitle("Keyboard shortcuts")
         self.resize(520, 680)
         self.table = QTreeWidget()
         self.table.setHeaderLabels(["Key", "Action"])

@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QLabel,
     QMainWindow,
     QMenu,
     QStackedWidget,
@@ -24,11 +23,14 @@ from PySide6.QtWidgets import (
 )
 
 from busviewer.core.scan import UltrasoundScan
-from busviewer.gui import dialogs
+from busviewer.gui import dialogs, window_layout
+from busviewer.gui.about import AboutDialog
 from busviewer.gui.canvas import ScanCanvas
 from busviewer.gui.case_list import CaseListPanel
 from busviewer.gui.cine_bar import CineBar
+from busviewer.gui.docks import FoldingDock
 from busviewer.gui.empty_page import empty_page
+from busviewer.gui.first_run import FirstRunHint
 from busviewer.gui.recent_files import RecentFiles, app_settings
 from busviewer.gui.recent_menu import RecentMenu
 from busviewer.gui.session import (
@@ -39,13 +41,14 @@ from busviewer.gui.session import (
     pixel_readout_text,
     scan_summary_text,
 )
+from busviewer.gui.status_fields import StatusFields
 from busviewer.gui.toolbar import add_toolbar_shown_when_filled
 
 log = logging.getLogger(__name__)
 
 _EMPTY_PAGE, _VIEWER_PAGE = 0, 1
-#: Width of the right-hand panels on a first start, as a share of the window.
-_RIGHT_PANEL_SHARE = 0.3
+#: Width the cursor readout keeps while the mouse is off the image, so the other fields do not jump.
+_CURSOR_FIELD_WIDTH = 300
 
 
 class MainWindow(QMainWindow):
@@ -88,16 +91,17 @@ class MainWindow(QMainWindow):
         #: The case store and export controller, attached by ``app.py`` (kept alive here).
         self.workspace: object | None = None
         self._cursor = (math.nan, math.nan)
-        self._status_labels: dict[str, QLabel] = {}
+        self._status = StatusFields(self.statusBar())
         self._build_central()
         self.case_dock = self.add_side_panel("Cases", self.case_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._build_status_bar()
         self._build_menus()
         self._connect()
-        self.resize(1600, 1000)
+        self.resize(window_layout.first_start_size(self))
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+            window_layout.fit_to_screen(self)  # saved on a larger screen, or a screen since unplugged
 
     # ------------------------------------------------------------ public API
     def add_side_panel(
@@ -112,12 +116,10 @@ class MainWindow(QMainWindow):
         ``tab_with`` names an existing panel to share a tabbed place with (that panel stays in front), so
         the right-hand column fits a 1000-pixel-high screen.
         """
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock_{title.lower().replace(' ', '_')}")
-        dock.setWidget(widget)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable
-        )
+        dock = FoldingDock(title, widget, self)
+        folded_key = f"panels/folded/{dock.objectName()}"
+        dock.set_folded(self.settings.value(folded_key, False, type=bool))
+        dock.folded_changed.connect(lambda folded: self.settings.setValue(folded_key, folded))
         self.addDockWidget(area, dock)
         partner = next((d for d in self.findChildren(QDockWidget) if d.windowTitle() == tab_with), None)
         if partner is not None and partner is not dock:
@@ -132,20 +134,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, timeout_ms)
 
     def set_permanent_status(self, key: str, text: str) -> None:
-        """Show ``text`` in the status-bar field ``key`` (created on first use; empty text hides it)."""
-        label = self._status_labels.get(key)
-        if label is None:
-            label = QLabel()
-            label.setObjectName(f"status_{key}")
-            self.statusBar().addPermanentWidget(label)
-            self._status_labels[key] = label
-        label.setText(text)
-        label.setVisible(bool(text))
+        """Show ``text`` in the status-bar field ``key`` (created on first use; empty text hides it; a text
+        too long for its share of the bar is elided, with the whole text as its tooltip)."""
+        self._status.set(key, text)
 
     def permanent_status(self, key: str) -> str:
-        """The text of status-bar field ``key`` ("" when unknown)."""
-        label = self._status_labels.get(key)
-        return label.text() if label is not None else ""
+        """The full text of status-bar field ``key`` ("" when unknown)."""
+        return self._status.text(key)
 
     def show_error(self, sentence: str) -> None:
         """Tell the user, in one sentence, what went wrong; the window stays usable."""
@@ -182,17 +177,18 @@ class MainWindow(QMainWindow):
         self._pages.addWidget(empty_page())
         self._pages.addWidget(viewer)
         self.setCentralWidget(self._pages)
+        self.first_run_hint = FirstRunHint(self._pages, self.settings)
+        # The stack raises the page it shows; the hint must stay on top of either page.
+        self._pages.currentChanged.connect(lambda _index: self.first_run_hint.raise_())
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
         for key, role in (("cursor", ""), ("levels", ""), ("scan", "strong"), ("calibration", "")):
-            self.set_permanent_status(key, "")
+            label = self._status.set(key, "")
             if role:
-                self._status_labels[key].setProperty("role", role)
-        # The readout keeps its place while the mouse is off the image, so the other fields do not jump.
-        self._status_labels["cursor"].setMinimumWidth(380)
-        self._status_labels["cursor"].setVisible(True)
+                label.setProperty("role", role)
+        self._status.reserve("cursor", _CURSOR_FIELD_WIDTH)
 
     def _build_menus(self) -> None:
         menu_bar = self.menuBar()
@@ -226,8 +222,8 @@ class MainWindow(QMainWindow):
         self.review_toolbar = add_toolbar_shown_when_filled(self, "Review", "review_toolbar")
 
         help_menu = menu_bar.addMenu("&Help")
-        self._action(help_menu, "&Keys and Mouse…", self.show_keys, "F1")
-        self._action(help_menu, "&About busviewer", lambda: dialogs.show_about(self))
+        self._action(help_menu, "&Keyboard Shortcuts…", self.show_keys, "F1")
+        self._action(help_menu, "&About busviewer", self.show_about)
 
     def _action(self, menu: QMenu, text: str, slot: Callable[[], object], *keys: str) -> QAction:
         action = QAction(text, self)
@@ -305,7 +301,7 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(f"{scan.name} — busviewer")
         self.set_permanent_status("scan", scan_summary_text(scan) if scan is not None else "")
         calibration = calibration_text(scan)
-        label = self._status_labels["calibration"]
+        label = self._status.labels["calibration"]
         label.setProperty("role", "caution" if calibration == "uncalibrated" else "")
         label.style().polish(label)
         self.set_permanent_status("calibration", calibration)
@@ -326,7 +322,7 @@ class MainWindow(QMainWindow):
 
     def _update_cursor_readout(self) -> None:
         text = pixel_readout_text(self.session.scan, self.session.frame_index, *self._cursor)
-        self._status_labels["cursor"].setText(text)
+        self._status.set("cursor", text)
 
     # ---------------------------------------------------------- file actions
     def _ask_open_files(self) -> None:
@@ -340,10 +336,14 @@ class MainWindow(QMainWindow):
             self.open_paths([folder])
 
     def show_keys(self) -> None:
-        """Help > Keys and Mouse: every shortcut, read from the menus, plus the mouse gestures."""
+        """Help > Keyboard Shortcuts: every shortcut, read from the actions themselves, plus the mouse gestures."""
         menus = [(a.text(), a.menu().actions()) for a in self.menuBar().actions() if a.menu() is not None]
         menus += [("Review toolbar", self.review_toolbar.actions())]
         dialogs.KeysDialog(self, menus).exec()
+
+    def show_about(self) -> None:
+        """Help > About: version, model in use and its card, licence, data citations, intended use."""
+        AboutDialog(self, self.permanent_status("model")).exec()
 
     def _toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
@@ -392,13 +392,8 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         else:
             # After the pending layout pass: a resize asked for before it is overridden by the size hints.
-            QTimer.singleShot(0, self._size_right_panels)
+            QTimer.singleShot(0, self._size_side_panels)
 
-    def _size_right_panels(self) -> None:
-        right = [
-            dock for dock in self.findChildren(QDockWidget)
-            if self.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea and not dock.isHidden()
-        ]  # fmt: skip
-        if right:
-            share = max(int(self.width() * _RIGHT_PANEL_SHARE), max(d.minimumSizeHint().width() for d in right))
-            self.resizeDocks(right, [share] * len(right), Qt.Orientation.Horizontal)
+    def _size_side_panels(self) -> None:
+        several = len(self.case_list.paths()) > 1
+        window_layout.size_side_panels(self, self.case_dock, several)

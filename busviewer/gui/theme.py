@@ -43,6 +43,11 @@ QLabel#emptyTitle {{ color: {TEXT}; font-size: 22px; font-weight: 300; }}
 QFrame#cineBar {{ background: {PANEL}; border-top: 1px solid {BORDER}; }}
 QFrame#cineBar QLabel {{ color: {TEXT_DIM}; }}
 QToolTip {{ color: {TEXT}; background: {PANEL_ALT}; border: 1px solid {BORDER}; padding: 4px; }}
+QWidget#dockTitle {{ background: {PANEL}; border-bottom: 1px solid {BORDER}; }}
+QWidget#dockTitle QLabel {{ color: {TEXT_DIM}; }}
+QWidget#dockTitle QToolButton {{ color: {TEXT_DIM}; border: none; padding: 0 2px; }}
+QFrame#firstRunHint {{ background: {PANEL_ALT}; border: 1px solid {ACCENT}; border-radius: 6px; }}
+QFrame#firstRunHint QLabel {{ color: {TEXT}; }}
 """
 
 

@@ -213,7 +213,7 @@ def test_patient_identifiers_never_reach_the_screen(main_window: MainWindow) -> 
 def test_keys_dialog_lists_the_real_shortcuts(main_window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
     shown: list[dialogs.KeysDialog] = []
     monkeypatch.setattr(dialogs.KeysDialog, "exec", lambda self: shown.append(self) or 0)
-    find_action(main_window, "Keys and Mouse").trigger()
+    find_action(main_window, "Keyboard Shortcuts").trigger()
     rows = {action: key.strip() for key, action in shown[0].rows()}
     assert rows["Fit to Window"] == "F"
     assert "PgDown" in rows["Next Case"] and "N" in rows["Next Case"]
@@ -226,7 +226,7 @@ def test_permanent_status_fields_and_side_panels(main_window: MainWindow, qtbot:
     assert main_window.permanent_status("model") == "model: test-net on cpu"
     panel = QMessageBox()
     dock = main_window.add_side_panel("AI Result", panel)
-    assert dock.widget() is panel
+    assert dock.content is panel
     assert dock.toggleViewAction() in main_window.panels_menu.actions()
     action = main_window.review_toolbar.addAction("Brush")
     assert main_window.review_toolbar.isVisible()

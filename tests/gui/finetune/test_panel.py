@@ -88,7 +88,7 @@ def test_eta_reads_as_words() -> None:
 def test_the_panel_counts_the_usable_cases(controller: FineTuneController, main_window: MainWindow) -> None:
     assert controller.panel.case_label.text() == "10 corrected or approved cases ready."
     assert controller.panel.start_button.isEnabled()
-    assert controller.dock.widget() is controller.panel and controller.dock.windowTitle() == "Fine-tune"
+    assert controller.dock.content is controller.panel and controller.dock.windowTitle() == "Fine-tune"
     controller.set_case_source(None)
     assert not controller.panel.start_button.isEnabled()
 

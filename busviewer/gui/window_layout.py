@@ -1,0 +1,71 @@
+"""Sizing of the main window and its side panels so the image keeps at least half the width, from 1280x720 up.
+
+The window never opens larger than the screen's free area; on a first start the right-hand panels get a
+share of the width and the case list is folded away on narrow screens when only one scan is open.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow
+
+#: Size of a first start on a large screen.
+PREFERRED_SIZE = QSize(1600, 1000)
+#: Share of the window the right-hand panels get on a first start.
+RIGHT_PANEL_SHARE = 0.3
+#: Share of the window the case list gets on a first start.
+LEFT_PANEL_SHARE = 0.16
+#: Share of the window the image keeps at least (docks are narrowed, then the case list hidden).
+IMAGE_MIN_SHARE = 0.5
+#: Below this window width a lone scan does not need the case list beside it.
+NARROW_WIDTH = 1500
+
+
+def fit_to_screen(window: QMainWindow) -> None:
+    """Shrink ``window`` (e.g. after restoring a geometry saved on a larger screen) to the screen's free area."""
+    screen = window.screen()
+    if screen is None:
+        return
+    free = screen.availableGeometry()
+    width, height = min(window.width(), free.width()), min(window.height(), free.height())
+    if (width, height) != (window.width(), window.height()):
+        window.resize(width, height)
+    if not free.contains(window.frameGeometry().topLeft()):
+        window.move(free.topLeft())
+
+
+def first_start_size(window: QMainWindow) -> QSize:
+    """:data:`PREFERRED_SIZE`, or the screen's free area when that is smaller."""
+    screen = window.screen()
+    if screen is None:
+        return PREFERRED_SIZE
+    return PREFERRED_SIZE.boundedTo(screen.availableGeometry().size())
+
+
+def docks_in(window: QMainWindow, area: Qt.DockWidgetArea) -> list[QDockWidget]:
+    """The visible docks of ``window`` in ``area``."""
+    return [
+        dock for dock in window.findChildren(QDockWidget)
+        if window.dockWidgetArea(dock) == area and not dock.isHidden() and not dock.isFloating()
+    ]  # fmt: skip
+
+
+def size_side_panels(window: QMainWindow, case_dock: QDockWidget, several_cases: bool) -> None:
+    """Give the right-hand panels their share and keep the image at least :data:`IMAGE_MIN_SHARE` wide."""
+    width = window.width()
+    if width < NARROW_WIDTH and not several_cases and not case_dock.isHidden():
+        case_dock.hide()
+    right = docks_in(window, Qt.DockWidgetArea.RightDockWidgetArea)
+    left = docks_in(window, Qt.DockWidgetArea.LeftDockWidgetArea)
+    room = int(width * (1.0 - IMAGE_MIN_SHARE))
+    right_width = min(int(width * RIGHT_PANEL_SHARE), room)
+    if right:
+        window.resizeDocks(right, [right_width] * len(right), Qt.Orientation.Horizontal)
+        # Each panel its natural height where the column has room, so no panel scrolls while another idles.
+        heights = [dock.sizeHint().height() for dock in right if not window.tabifiedDockWidgets(dock)]
+        stacked = [dock for dock in right if not window.tabifiedDockWidgets(dock)]
+        if stacked:
+            window.resizeDocks(stacked, heights, Qt.Orientation.Vertical)
+    if left:
+        left_width = max(160, min(int(width * LEFT_PANEL_SHARE), room - right_width))
+        window.resizeDocks(left, [left_width] * len(left), Qt.Orientation.Horizontal)
