@@ -38,9 +38,15 @@ def test_import_activate_and_roll_back(finetuned_weights: Path, capsys: pytest.C
     listing = _json(capsys, "list")
     assert listing["active"] == "base" and [v["version_id"] for v in listing["versions"]] == ["base"]
 
-    imported = _json(capsys, "import", str(finetuned_weights), "--activate")
+    # The file says its gate accepted it; that claim is not a measurement, so activation needs --force.
+    assert main(["models", "import", str(finetuned_weights), "--activate"]) == 2
+    assert "not measured by the gate" in capsys.readouterr().err
+    assert _json(capsys, "list")["active"] == "base"
+    imported = _json(capsys, "import", str(finetuned_weights), "--activate", "--force")
     assert imported["parent"] == "base" and imported["case_ids"] == ["a", "b", "c"]
-    assert imported["metrics_after"] == {"dice": 0.6} and imported["accepted_by_gate"] is True
+    assert imported["metrics_after"] == {"dice": 0.6}
+    assert imported["accepted_by_gate"] is False and imported["gated"] is False
+    assert len(imported["overrides"]) == 1 and "never measured" in imported["overrides"][0]["reason"]
 
     listing = _json(capsys, "list")
     assert listing["active"] == imported["version_id"]
@@ -53,7 +59,9 @@ def test_import_activate_and_roll_back(finetuned_weights: Path, capsys: pytest.C
 
     rolled = _json(capsys, "rollback")
     assert rolled == {"active": "base", "previous": imported["version_id"]}
-    assert main(["models", "activate", imported["version_id"]]) == 0
+    assert main(["models", "activate", imported["version_id"]]) == 2  # still not gated: no silent switch
+    assert "never measured by the gate" in capsys.readouterr().err
+    assert main(["models", "activate", imported["version_id"], "--force"]) == 0
     capsys.readouterr()
     assert main(["models"]) == 0
     assert f"* {imported['version_id']}" in capsys.readouterr().out  # the table stars the active version
@@ -71,3 +79,14 @@ def test_bad_requests_are_one_sentence_and_change_nothing(tmp_path: Path, capsys
         err = capsys.readouterr().err
         assert err.startswith("error: ") and words in err and "Traceback" not in err
     assert [v["version_id"] for v in _json(capsys, "list")["versions"]] == ["base"]
+
+
+def test_rollback_returns_to_the_previously_active_version_not_the_parent(
+    finetuned_weights: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _json(capsys, "import", str(finetuned_weights), "--activate", "--force")["version_id"]
+    second = _json(capsys, "import", str(finetuned_weights), "--activate", "--force")["version_id"]
+    # second's parent is first; activate base in between, then roll back: back to second, not its parent.
+    assert _json(capsys, "activate", "base")["active"] == "base"
+    assert _json(capsys, "rollback") == {"active": second, "previous": "base"}
+    assert _json(capsys, "rollback") == {"active": first, "previous": second}

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        verdict = "accepted" if result.accepted else "refused (validation Dice dropped)"
+        verdict = "accepted" if result.accepted else "refused (validation Dice did not rise)"
         print(f"Dice {summary['before']['dice']:.3f} -> {summary['after']['dice']:.3f}; gate {verdict}; "
               f"wrote {args.out} ({model_id}) in {result.seconds:.0f} s")
     return 0

@@ -10,7 +10,7 @@ import pytest
 from busviewer.core.case import current_user
 from busviewer.core.case import utc_now_iso as now_iso
 from busviewer.core.errors import UserFacingError
-from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion
+from busviewer.io.model_registry import BASE_VERSION, GateRefusal, ModelRegistry, ModelVersion
 
 
 def make_weights_file(path: Path, payload: bytes = b"weights") -> Path:
@@ -66,6 +66,83 @@ def test_activate_and_rollback_walk_the_parent_chain(registry: ModelRegistry) ->
     assert registry.active_id == first.version_id
     assert registry.rollback().version_id == BASE_VERSION
     assert registry.active_id == BASE_VERSION
+
+
+def test_a_refused_version_becomes_active_only_with_a_recorded_override(registry: ModelRegistry) -> None:
+    refused = fine_tuned_version(registry, BASE_VERSION)
+    refused.metrics_after, refused.accepted_by_gate = {"dice": 0.45}, False
+    with pytest.raises(GateRefusal, match=r"Dice 0.500 -> 0.450 \(-0.050\)"):
+        registry.register(refused, activate=True)
+    assert registry.active_id == BASE_VERSION
+    registry.register(refused, activate=False)
+    with pytest.raises(GateRefusal):
+        registry.activate(refused.version_id)
+    assert registry.active_id == BASE_VERSION and registry.get(refused.version_id).overrides == []
+    registry.activate(refused.version_id, override=True, by="dr-who")
+    reopened = ModelRegistry(registry.base_weights, root=registry.root)
+    assert reopened.active_id == refused.version_id
+    (override,) = reopened.get(refused.version_id).overrides
+    assert override["by"] == "dr-who" and "0.450" in override["reason"]
+
+
+def test_an_imported_version_is_not_gated_whatever_its_file_claims(registry: ModelRegistry) -> None:
+    imported = fine_tuned_version(registry, BASE_VERSION)
+    imported.gated = False  # accepted_by_gate=True is the file's own claim
+    registry.register(imported, activate=False)
+    assert registry.get(imported.version_id).gate_status == "not gated"
+    with pytest.raises(GateRefusal, match="never measured"):
+        registry.activate(imported.version_id)
+
+
+def test_rollback_goes_to_the_previously_active_version(registry: ModelRegistry) -> None:
+    first = registry.register(fine_tuned_version(registry, BASE_VERSION, b"one"), activate=False)
+    second = registry.register(fine_tuned_version(registry, BASE_VERSION, b"two"), activate=False)
+    registry.activate(second.version_id)
+    registry.activate(first.version_id)  # both are children of base; first's parent is not where we came from
+    assert registry.rollback().version_id == second.version_id
+    assert registry.rollback().version_id == BASE_VERSION
+    assert registry.rollback().version_id == BASE_VERSION  # nothing before the base: it stays
+
+
+REGISTER_MANY = """
+import sys
+from pathlib import Path
+from busviewer.core.case import utc_now_iso
+from busviewer.io.model_registry import ModelRegistry, ModelVersion
+registry = ModelRegistry(Path(sys.argv[1]), root=Path(sys.argv[2]))
+sys.stdin.readline()  # both processes start writing at the same moment
+for i in range(int(sys.argv[3])):
+    version_id, path = registry.new_weights_path()
+    path.write_bytes(b"w")
+    registry.register(ModelVersion(version_id, path.name, "base", utc_now_iso(), sys.argv[4],
+                                   accepted_by_gate=True), activate=i % 2 == 0)
+"""
+
+
+def test_two_processes_registering_at_once_lose_no_version(registry: ModelRegistry) -> None:
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    per_process = 40
+    writers = [
+        subprocess.Popen([sys.executable, "-c", REGISTER_MANY, str(registry.base_weights), str(registry.root),
+                          str(per_process), name], stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for name in ("gui", "compute")
+    ]
+    for writer in writers:
+        assert writer.stdin is not None
+        writer.stdin.write("go\n")
+        writer.stdin.flush()
+    for writer in writers:
+        _, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err[-2000:]
+    stored = registry.versions()[1:]
+    assert len(stored) == 2 * per_process
+    assert len({v.version_id for v in stored}) == 2 * per_process
+    assert sorted(v.created_by for v in stored) == ["compute"] * per_process + ["gui"] * per_process
 
 
 def test_activating_an_unknown_version_is_a_sentence_and_changes_nothing(registry: ModelRegistry) -> None:
@@ -135,7 +212,7 @@ def test_rollback_restores_the_previous_predictions(tmp_path: Path) -> None:
         save_weights(base.network.cpu(), path, {"parent_version": BASE_VERSION})
         registry.register(
             ModelVersion(version_id, path.name, BASE_VERSION, now_iso(), current_user(), accepted_by_gate=result.accepted),
-            activate=True,
+            activate=True, override=True,
         )
         assert getattr(base.network, "channels", None) == TINY_CHANNELS
         tuned = active_prediction()

@@ -16,7 +16,7 @@ from busviewer.core.finetune_cases import FrameLoader, count_usable, describe_sk
 from busviewer.gui.finetune.models_dialog import ModelsDialog
 from busviewer.gui.finetune.panel import FineTunePanel
 from busviewer.gui.finetune.worker import FineTuneWorker
-from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion
+from busviewer.io.model_registry import BASE_VERSION, GateRefusal, ModelRegistry, ModelVersion
 from busviewer.services.finetune import FineTuneOutcome
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 CaseSource = Callable[[], Iterable[CaseRecord]]
 #: Told the weights file and version id whenever the active version changes.
 WeightsListener = Callable[[Path, str], None]
+#: Asked whether to activate a version the gate objects to; True means: override, and record it.
+OverrideQuestion = Callable[[ModelVersion], bool]
 
 
 def model_status_text(version_id: str) -> str:
@@ -50,6 +52,9 @@ class FineTuneController(QObject):
     on_weights_changed
         Called with (weights path, version id) after the active version changed; by default the
         review workspace's ``set_weights`` is called and the status line updated.
+    confirm_override
+        Asked, with the version, before a version the gate refused (or never measured) is activated;
+        True activates it and records the override. By default a question dialog that names the Dice drop.
     """
 
     def __init__(
@@ -61,6 +66,7 @@ class FineTuneController(QObject):
         device: str = "auto",
         on_weights_changed: WeightsListener | None = None,
         load_frame: FrameLoader | None = None,
+        confirm_override: OverrideQuestion | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -73,6 +79,7 @@ class FineTuneController(QObject):
         self._case_source = case_source
         self._load_frame = load_frame
         self._on_weights_changed = on_weights_changed or self.apply_weights_to_window
+        self._confirm_override = confirm_override or self.ask_override
 
         self.panel = FineTunePanel()
         self.dock = window.add_side_panel("Fine-tune", self.panel, tab_with="Measurements")
@@ -182,36 +189,55 @@ class FineTuneController(QObject):
     # ------------------------------------------------------------------ versions
 
     def activate_candidate(self, force: bool = False) -> bool:
-        """Activate the last run's candidate: only when the gate accepted it, unless ``force``."""
+        """Activate the last run's candidate; ``force`` is the panel's explicit override of a refusal."""
         candidate = self.candidate
         if candidate is None or candidate.version is None:
             return False
-        if not candidate.accepted and not force:
-            self.window.show_error("The gate refused this candidate; tick the override box to activate it anyway.")
-            return False
-        if not candidate.accepted:
-            log.warning("candidate %s activated although the gate refused it", candidate.version.version_id)
-        if not self.activate(candidate.version.version_id):
+        if not self.activate(candidate.version.version_id, override=force):
             return False
         self.panel.set_candidate_activated(candidate.version.version_id)
         return True
 
-    def activate(self, version_id: str) -> bool:
-        """Make ``version_id`` the active model (persisted) and swap the app's weights to it."""
+    def activate(self, version_id: str, override: bool = False) -> bool:
+        """Make ``version_id`` the active model (persisted) and swap the app's weights to it.
+
+        A version the gate refused (or never measured) is activated only when ``override`` is given or
+        the user confirms the question that names its Dice drop; the override is recorded on the version.
+        """
         try:
             previous = self.registry.active_id
-            version = self.registry.activate(version_id)
+            try:
+                version = self.registry.activate(version_id, override=override)
+            except GateRefusal as refusal:
+                if not self._confirm_override(refusal.version):
+                    self.window.show_status(f"Model not changed: {refusal.version.gate_objection()}")
+                    return False
+                version = self.registry.activate(version_id, override=True)
         except UserFacingError as exc:
             self.window.show_error(str(exc))
             return False
+        if version.overrides:
+            log.warning("model %s activated over the gate's objection by %s", version.version_id,
+                        version.overrides[-1]["by"])
         if not self._apply(version):
-            self.registry.activate(previous)
+            self.registry.restore_active(previous)
             return False
         self.window.show_status(f"Model {version.version_id} is active.")
         return True
 
+    def ask_override(self, version: ModelVersion) -> bool:
+        """The default question before activating a version the gate objects to."""
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.warning(
+            self.panel.window(), "Activate against the gate?",
+            f"{version.gate_objection()}\n\nActivate it anyway? The override is recorded with your name.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def rollback(self) -> bool:
-        """Activate the active version's parent and swap the app's weights back to it."""
+        """Go back to the previously active version and swap the app's weights back to it."""
         try:
             previous = self.registry.active_id
             version = self.registry.rollback()
@@ -219,7 +245,7 @@ class FineTuneController(QObject):
             self.window.show_error(str(exc))
             return False
         if not self._apply(version):
-            self.registry.activate(previous)
+            self.registry.restore_active(previous)
             return False
         self.window.show_status(f"Rolled back to model {version.version_id}.")
         return True

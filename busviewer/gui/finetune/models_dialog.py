@@ -35,10 +35,10 @@ def _score(metrics: dict[str, object], key: str) -> str:
 
 
 def gate_text(version: ModelVersion) -> str:
-    """``accepted`` / ``refused`` for fine-tunes; a dash for the shipped weights."""
+    """``accepted`` / ``refused`` / ``not gated`` (``, overridden`` when activated anyway); a dash for the base."""
     if version.version_id == BASE_VERSION:
         return "–"
-    return "accepted" if version.accepted_by_gate else "refused"
+    return version.gate_status + (", overridden" if version.overrides else "")
 
 
 def version_row(version: ModelVersion, active_id: str) -> list[str]:
@@ -102,7 +102,7 @@ class ModelsDialog(QDialog):
         self.activate_button = QPushButton("Activate selected")
         self.activate_button.clicked.connect(self.activate_selected)
         self.rollback_button = QPushButton("Roll back")
-        self.rollback_button.setToolTip("Activate the parent of the active version")
+        self.rollback_button.setToolTip("Go back to the version that was active before this one")
         self.rollback_button.clicked.connect(self.roll_back)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)

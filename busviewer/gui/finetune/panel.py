@@ -49,9 +49,9 @@ def gate_verdict(outcome: FineTuneOutcome) -> str:
     before, after = format_score(outcome.before.get("dice")), format_score(outcome.after.get("dice"))
     cases = f"{outcome.n_validation} held-out case{'s' if outcome.n_validation != 1 else ''}"
     if outcome.accepted:
-        return (f"Accepted: on {cases} the candidate's Dice is {after}, not lower than the current model's "
+        return (f"Accepted: on {cases} the candidate's Dice is {after}, above the current model's "
                 f"{before}. Activate it to use it for new predictions.")
-    return (f"Refused: on {cases} the candidate's Dice fell from {before} to {after}, "
+    return (f"Refused: on {cases} the candidate's Dice is {after}, not above the current model's {before}, "
             "so the current model stays active.")
 
 

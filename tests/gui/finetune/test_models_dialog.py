@@ -33,7 +33,19 @@ def setup(main_window: MainWindow, registry: ModelRegistry, monkeypatch: pytest.
     main_window.review = ReviewStandIn()
     first = add_version(registry, BASE_VERSION, True, (0.5, 0.6))
     second = add_version(registry, first.version_id, False, (0.6, 0.4))
-    return install_finetune(main_window, registry), first, second, errors
+    return install_finetune(main_window, registry, confirm_override=OverrideAnswers()), first, second, errors
+
+
+class OverrideAnswers:
+    """Stands in for the override question: records what was asked and answers from a list (default no)."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.answers: list[bool] = []
+
+    def __call__(self, version: ModelVersion) -> bool:
+        self.asked.append(version.gate_objection() or "")
+        return self.answers.pop(0) if self.answers else False
 
 
 def cell(dialog: object, row: int, column: str) -> str:
@@ -67,23 +79,46 @@ def test_activate_selected_and_roll_back_change_the_persisted_choice(
     qtbot.addWidget(dialog)
     qtbot.waitExposed(dialog)
 
-    dialog.select_version(second.version_id)
-    assert dialog.activate_button.isEnabled()
+    dialog.select_version(first.version_id)
     qtbot.mouseClick(dialog.activate_button, Qt.MouseButton.LeftButton)
-    assert registry.active_id == second.version_id
-    assert ModelRegistry(registry.base_weights, root=registry.root).active_id == second.version_id
-    assert review.weights[-1] == registry.weights_path(second)
-    assert main_window.permanent_status("model") == f"model: {second.version_id} (fine-tuned)"
-    assert cell(dialog, 2, "") == "●" and dialog.rollback_button.isEnabled()
-
-    qtbot.mouseClick(dialog.rollback_button, Qt.MouseButton.LeftButton)
     assert registry.active_id == first.version_id
+    assert ModelRegistry(registry.base_weights, root=registry.root).active_id == first.version_id
     assert review.weights[-1] == registry.weights_path(first)
+    assert main_window.permanent_status("model") == f"model: {first.version_id} (fine-tuned)"
+    assert cell(dialog, 1, "") == "●" and dialog.rollback_button.isEnabled()
+
     qtbot.mouseClick(dialog.rollback_button, Qt.MouseButton.LeftButton)
     assert registry.active_id == BASE_VERSION
     assert review.weights[-1] == registry.base_weights
     assert main_window.permanent_status("model") == "model: base (shipped)"
     assert not dialog.rollback_button.isEnabled()
+    assert errors == []
+
+
+def test_the_dialog_refuses_a_version_the_gate_refused_unless_the_override_is_confirmed(
+    qtbot: QtBot, setup: tuple[FineTuneController, ModelVersion, ModelVersion, list[str]],
+    main_window: MainWindow, registry: ModelRegistry,
+) -> None:
+    controller, first, second, errors = setup
+    answers = controller._confirm_override
+    assert isinstance(answers, OverrideAnswers)
+    dialog = controller.open_models_dialog()
+    qtbot.addWidget(dialog)
+    qtbot.waitExposed(dialog)
+    dialog.select_version(second.version_id)
+
+    qtbot.mouseClick(dialog.activate_button, Qt.MouseButton.LeftButton)  # the reader answers "No"
+    assert answers.asked == [f"The gate refused version {second.version_id}: on its held-out cases "
+                             "Dice 0.600 -> 0.400 (-0.200)."]
+    assert registry.active_id == BASE_VERSION and main_window.review.weights == []  # type: ignore[union-attr]
+    assert registry.get(second.version_id).overrides == []
+
+    answers.answers.append(True)  # now "Yes": active, and the override is on record
+    qtbot.mouseClick(dialog.activate_button, Qt.MouseButton.LeftButton)
+    assert registry.active_id == second.version_id
+    (override,) = ModelRegistry(registry.base_weights, root=registry.root).get(second.version_id).overrides
+    assert "Dice 0.600 -> 0.400" in override["reason"] and override["by"] and override["at"]
+    assert cell(dialog, 2, "Gate") == "refused, overridden"
     assert errors == []
 
 

@@ -66,7 +66,8 @@ def test_a_refused_candidate_needs_the_force_box(qtbot: QtBot) -> None:
     panel.set_running(True)
     panel.show_outcome(outcome(accepted=False, before=0.70, after=0.55))
     assert panel.verdict_label.text() == (
-        "Refused: on 3 held-out cases the candidate's Dice fell from 0.700 to 0.550, so the current model stays active."
+        "Refused: on 3 held-out cases the candidate's Dice is 0.550, not above the current model's 0.700, "
+        "so the current model stays active."
     )
     assert not panel.activate_button.isEnabled()
     assert panel.force_box.isEnabled()
@@ -115,11 +116,35 @@ def test_fine_tune_from_the_button_then_activate(
     qtbot.mouseClick(panel.activate_button, Qt.MouseButton.LeftButton)
     assert result.version is not None
     assert registry.active_id == result.version.version_id
+    # Ticking the box is an override, and it is on record (who, when, the Dice change).
+    assert len(registry.get(result.version.version_id).overrides) == (0 if result.accepted else 1)
     review = main_window.review
     assert isinstance(review, ReviewStandIn)
     assert review.weights == [registry.weights_path(result.version)]
     assert result.version.version_id in main_window.permanent_status("model")
     assert not panel.activate_button.isEnabled()
+
+
+def test_a_refused_candidate_is_not_activated_without_the_override(
+    qtbot: QtBot, main_window: MainWindow, registry: ModelRegistry, errors: list[str]
+) -> None:
+    # A tie is a refusal: the gate asks for a rise in Dice, not merely no drop.
+    asked: list[str] = []
+    main_window.review = ReviewStandIn()
+    controller = install_finetune(main_window, registry, confirm_override=lambda v: asked.append(v.version_id) or False)
+    version_id, path = registry.new_weights_path()
+    path.write_bytes(registry.base_weights.read_bytes())
+    version = registry.register(ModelVersion(version_id, path.name, BASE_VERSION, now_iso(), "me",
+                                             metrics_before={"dice": 0.6}, metrics_after={"dice": 0.6}), activate=False)
+    controller.candidate = outcome(accepted=False, before=0.6, after=0.6)
+    controller.candidate.version = version
+    assert controller.activate_candidate(force=False) is False
+    assert asked == [version_id]
+    assert registry.active_id == BASE_VERSION and main_window.review.weights == []
+    assert "Dice 0.600 -> 0.600 (+0.000)" in main_window.statusBar().currentMessage()
+    assert controller.activate_candidate(force=True) is True
+    assert registry.active_id == version_id and len(registry.get(version_id).overrides) == 1
+    assert errors == []
 
 
 def test_cancel_from_the_panel_keeps_the_active_model(
@@ -160,7 +185,8 @@ def test_a_fine_tuned_active_version_is_handed_to_the_review_at_start(
 ) -> None:
     version_id, path = registry.new_weights_path()
     path.write_bytes(registry.base_weights.read_bytes())
-    registry.register(ModelVersion(version_id, path.name, BASE_VERSION, now_iso(), "me"), activate=True)
+    registry.register(ModelVersion(version_id, path.name, BASE_VERSION, now_iso(), "me", accepted_by_gate=True),
+                      activate=True)
     restarted = ModelRegistry(registry.base_weights, root=registry.root)
     main_window.review = ReviewStandIn()
     install_finetune(main_window, restarted)

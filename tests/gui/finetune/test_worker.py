@@ -68,7 +68,7 @@ def test_worker_reports_progress_and_registers_the_candidate_without_activating_
 
     assert not outcome.cancelled and outcome.version is not None
     assert outcome.before["dice"] is not None and outcome.after["dice"] is not None
-    assert outcome.accepted == (outcome.after["dice"] >= outcome.before["dice"])
+    assert outcome.accepted == (outcome.after["dice"] > outcome.before["dice"])  # a tie is refused
     version = registry.get(outcome.version.version_id)
     assert registry.active_id == BASE_VERSION
     assert registry.weights_path(registry.active()).read_bytes() == active_bytes
@@ -167,7 +167,8 @@ def test_killing_the_app_mid_run_leaves_the_active_model(registry: ModelRegistry
     # A version chosen earlier is active; the killed run must leave that choice and every file as they were.
     version_id, path = registry.new_weights_path()
     path.write_bytes(registry.base_weights.read_bytes())
-    registry.register(ModelVersion(version_id, path.name, BASE_VERSION, now_iso(), "me"), activate=True)
+    registry.register(ModelVersion(version_id, path.name, BASE_VERSION, now_iso(), "me", accepted_by_gate=True),
+                      activate=True)
     snapshot = {p.name: p.read_bytes() for p in registry.root.iterdir()}
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
     job = subprocess.Popen([sys.executable, "-c", KILLED_JOB, str(registry.base_weights), str(registry.root)],
