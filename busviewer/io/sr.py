@@ -22,7 +22,9 @@ from busviewer.core.atomic import atomic_write_with
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import ExportError
 from busviewer.core.report import CaseReport, physical_measurements
+from busviewer.io.reviewer import observer_person_name
 from busviewer.io.seg import MANUFACTURER, quiet_dicom_libraries, read_source_header
+from busviewer.io.sr_birads import birads_evaluations, birads_finding_sites, birads_measurements
 
 SR_SERIES_NUMBER = 9902
 
@@ -63,6 +65,7 @@ def write_dicom_sr(path: Path, source_dicom_path: Path, seg_path: Path, report: 
     seg = _read_seg(Path(seg_path))
     is_multiframe = "NumberOfFrames" in source
     seg_frame = _seg_frame_for(seg, source, report.frame_index, is_multiframe)
+    finding = report.birads_finding()  # BI-RADS content: io/sr_birads.py
     try:
         with quiet_dicom_libraries():
             referenced_segment = hd.sr.ReferencedSegmentationFrame(
@@ -83,14 +86,15 @@ def write_dicom_sr(path: Path, source_dicom_path: Path, seg_path: Path, report: 
                 tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier="Lesion 1"),
                 referenced_segment=referenced_segment,
                 finding_type=codes.SCT.Lesion,
-                measurements=_measurements(report, algorithm) or None,
-                qualitative_evaluations=_evaluations(report),
+                finding_sites=birads_finding_sites(finding),
+                measurements=(_measurements(report, algorithm) + birads_measurements(finding)) or None,
+                qualitative_evaluations=_evaluations(report) + birads_evaluations(finding),
             )
             observers = hd.sr.ObservationContext(
                 observer_person_context=hd.sr.ObserverContext(
                     observer_type=codes.DCM.Person,
                     observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(
-                        name=pydicom.valuerep.PersonName.from_named_components(family_name=report.reviewer or "unknown"),
+                        name=observer_person_name(report.reviewer),
                         login_name=report.reviewer or None,
                     ),
                 ),
