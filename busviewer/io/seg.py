@@ -29,6 +29,7 @@ from busviewer import __version__
 from busviewer.core.atomic import atomic_write_with
 from busviewer.core.errors import ExportError
 from busviewer.io.dicom_sanitise import REQUIRED_FROM_SOURCE, sanitise_copied_attributes
+from busviewer.io.reviewer import observer_person_name
 
 log = logging.getLogger(__name__)
 
@@ -188,8 +189,7 @@ def write_dicom_seg(
                 device_serial_number="0",
                 content_label="LESION",
                 content_description="Breast lesion segmentation" + (" reviewed by a reader" if edited else ""),
-                content_creator_name=pydicom.valuerep.PersonName.from_named_components(family_name=creator)
-                if creator else None,
+                content_creator_name=observer_person_name(creator) if creator else None,
                 series_description="busviewer lesion SEG",
                 omit_empty_frames=False,
             )

@@ -22,6 +22,7 @@ from busviewer.core.atomic import atomic_write_with
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import ExportError
 from busviewer.core.report import CaseReport, physical_measurements
+from busviewer.io.reviewer import observer_person_name
 from busviewer.io.seg import MANUFACTURER, quiet_dicom_libraries, read_source_header
 from busviewer.io.sr_birads import birads_evaluations, birads_finding_sites, birads_measurements
 
@@ -93,7 +94,7 @@ def write_dicom_sr(path: Path, source_dicom_path: Path, seg_path: Path, report: 
                 observer_person_context=hd.sr.ObserverContext(
                     observer_type=codes.DCM.Person,
                     observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(
-                        name=pydicom.valuerep.PersonName.from_named_components(family_name=report.reviewer or "unknown"),
+                        name=observer_person_name(report.reviewer),
                         login_name=report.reviewer or None,
                     ),
                 ),

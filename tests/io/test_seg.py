@@ -108,7 +108,7 @@ def test_edited_mask_is_semiautomatic(tmp_path: Path) -> None:
                     model_id="m1", reviewer="alice")
     seg = hd.seg.segread(tmp_path / "seg.dcm")
     assert seg.get_segment_description(1).algorithm_type == hd.seg.SegmentAlgorithmTypeValues.SEMIAUTOMATIC
-    assert str(seg.ContentCreatorName) == "alice"
+    assert str(seg.ContentCreatorName) == "alice^"  # the login as a family name (no name entered in Settings)
 
 
 def test_mask_drawn_without_ai_is_manual(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pydicom.uid import Comprehensive3DSRStorage
 from busviewer.core.errors import ExportError
 from busviewer.core.report import CaseReport
 from busviewer.io.seg import write_dicom_seg
+from busviewer.io.reviewer import observer_person_name, set_reviewer_name
 from busviewer.io.sr import write_dicom_sr
 from tests.io.test_seg import PATIENT_ID, make_us_dicom
 
@@ -99,3 +100,30 @@ def test_frame_missing_from_seg_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="does not segment frame 4"):
         write_dicom_sr(tmp_path / "sr.dcm", source_path, seg_path, _report(frame_index=3))
     assert not (tmp_path / "sr.dcm").exists()
+
+
+def _observer_names(path: Path) -> list[str]:
+    return [str(item.PersonName) for item in pydicom.dcmread(path).ContentSequence if "PersonName" in item]
+
+
+def test_person_observer_name_is_the_name_entered_in_settings(tmp_path: Path) -> None:
+    set_reviewer_name("Jane  Doe")
+    source_path, seg_path = _seg(tmp_path)
+    write_dicom_sr(tmp_path / "sr.dcm", source_path, seg_path, _report())
+    assert _observer_names(tmp_path / "sr.dcm") == ["Doe^Jane"]
+    login = [item.TextValue for item in pydicom.dcmread(tmp_path / "sr.dcm").ContentSequence
+             if item.ConceptNameCodeSequence[0].CodeMeaning == "Person Observer's Login Name"]
+    assert login == ["alice"]
+
+
+def test_person_observer_name_falls_back_to_the_login(tmp_path: Path) -> None:
+    source_path, seg_path = _seg(tmp_path)
+    write_dicom_sr(tmp_path / "sr.dcm", source_path, seg_path, _report())
+    assert _observer_names(tmp_path / "sr.dcm") == ["alice^"]
+
+
+@pytest.mark.parametrize(("entered", "written"), [
+    ("Doe^Jane", "Doe^Jane"), ("Jane Q Doe", "Doe^Jane Q"), ("doe", "doe^"), ("", "alice^"), ("Doe^", "Doe^"),
+])
+def test_entered_names_become_dicom_person_names(entered: str, written: str) -> None:
+    assert str(observer_person_name("alice", entered)) == written

@@ -7,14 +7,13 @@ owner-only (0600) because a DICOMweb password may be stored in it. Passwords nev
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from busviewer.core.paths import settings_file
 from busviewer.io.pacs.errors import PacsError
+from busviewer.io.settings_ini import read_section, replace_section
 
 #: Our own application entity title unless Settings say otherwise.
 DEFAULT_OWN_AE_TITLE = "BUSVIEWER"
@@ -104,7 +103,7 @@ def resolve_node(node: str | None, dicomweb: str | None, settings: PacsSettings 
 
 def load_pacs_settings(path: Path | None = None) -> PacsSettings:
     """Read the ``[pacs]`` section of the settings file; defaults where it is absent."""
-    values = _read_section(path or settings_file())
+    values = read_section(path or settings_file(), SECTION)
     nodes: dict[str, dict[str, str]] = {}
     for key, value in values.items():
         parts = key.split("\\")
@@ -127,17 +126,14 @@ def save_pacs_settings(settings: PacsSettings, path: Path | None = None) -> None
     """Replace the ``[pacs]`` section of the settings file (atomically, owner-only)."""
     for node in settings.nodes:
         validate_node(node)
-    lines = [f"own_ae_title={_quote(settings.own_ae_title)}", f"move_port={settings.move_port}",
-             f"timeout_s={settings.timeout_s:g}"]
+    values = {"own_ae_title": settings.own_ae_title, "move_port": str(settings.move_port),
+              "timeout_s": f"{settings.timeout_s:g}"}
     for node in settings.nodes:
         for name in _FIELDS:
             value = getattr(node, name)
             if value not in ("", 0):
-                lines.append(f"nodes\\{node.name}\\{name}={_quote(str(value))}")
-    target = path or settings_file()
-    others = _other_sections(target)
-    _write_private(target, "".join(others) + ("\n" if others and not others[-1].endswith("\n\n") else "")
-                   + f"[{SECTION}]\n" + "\n".join(lines) + "\n")
+                values[f"nodes\\{node.name}\\{name}"] = str(value)
+    replace_section(path or settings_file(), SECTION, values)
 
 
 def with_node(settings: PacsSettings, node: PacsNode) -> PacsSettings:
@@ -162,65 +158,3 @@ def _number(text: str | None, default: float) -> float:
         return float(text) if text not in (None, "") else default
     except ValueError:
         return default
-
-
-def _quote(value: str) -> str:
-    """QSettings' INI quoting for values with characters it would otherwise reinterpret."""
-    if re.fullmatch(r"[A-Za-z0-9._:/@+\-]*", value):
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _unquote(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", value[1:-1])
-    return value
-
-
-def _sections(path: Path) -> list[tuple[str | None, list[str]]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PacsError(f"The settings file {path} cannot be read ({exc}).") from exc
-    sections: list[tuple[str | None, list[str]]] = [(None, [])]
-    for line in text.splitlines(keepends=True):
-        header = re.match(r"^\s*\[(.+)\]\s*$", line)
-        if header:
-            sections.append((header[1], []))
-        sections[-1][1].append(line)
-    return sections
-
-
-def _read_section(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for name, lines in _sections(path):
-        if name != SECTION:
-            continue
-        for line in lines[1:]:
-            if "=" in line and not line.lstrip().startswith((";", "#")):
-                key, value = line.split("=", 1)
-                values[key.strip()] = _unquote(value)
-    return values
-
-
-def _other_sections(path: Path) -> list[str]:
-    return [line for name, lines in _sections(path) if name != SECTION for line in lines]
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` atomically; mkstemp's 0600 is kept, so no moment exists where others can read it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise PacsError(f"The settings file {path} cannot be written ({exc.strerror}).") from exc
