@@ -109,3 +109,13 @@ def test_file_menu_opens_the_dialog_and_the_retrieved_study_becomes_cases(
     qtbot.waitUntil(lambda: main_window.session.scan is not None, timeout=15_000)
     (case,) = main_window.case_list.paths()
     assert case.parent == tmp_path / "pacs" / study_uid and main_window.session.scan.n_frames == 3
+
+
+def test_reviewer_name_entered_in_the_app_is_kept(main_window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    from busviewer.gui.reviewer_name import install_reviewer_name
+    from busviewer.io.reviewer import entered_reviewer_name
+
+    monkeypatch.setattr("busviewer.gui.reviewer_name.QInputDialog.getText", lambda *args: ("Jane Doe", True))
+    install_reviewer_name(main_window)
+    find_action(main_window, "Reviewer Name").trigger()
+    assert entered_reviewer_name() == "Jane Doe"
