@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import threading
 from pathlib import Path
@@ -22,6 +21,7 @@ from busviewer.io.export import ALL_FORMATS, GradCamFunction, export_workspace, 
 
 if TYPE_CHECKING:
     from busviewer.io.pacs.nodes import PacsNode
+    from busviewer.services.weights import WeightsChoice
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +29,10 @@ log = logging.getLogger(__name__)
 def run(args: argparse.Namespace) -> int:
     """Export the workspace; exit 0 when every case exported, 1 when some were skipped (listed on stderr)."""
     formats = parse_formats(args.formats) if args.formats else frozenset(ALL_FORMATS)
-    gradcam = None
+    gradcam = model = None
     if "pdf" in formats and not args.no_gradcam:
         gradcam = lazy_gradcam(args.weights, args.device)
+        model = export_weights(args.weights) if gradcam is not None else None
 
     def show_progress(done: int, total: int, case_id: str) -> None:
         if sys.stderr.isatty():
@@ -40,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
     node = _send_node(args)  # a bad node fails before anything is written
     summary = export_workspace(args.workspace, args.out, formats, args.include_identifiers, show_progress, gradcam)
     report = summary.as_dict()
+    # The AI proposals name their own model per case; this is the model the reports' Grad-CAMs came from.
+    report["gradcam_model"] = model.as_dict() if model is not None else None
     problems = list(summary.skipped)
     if node is not None:
         from busviewer.io.pacs import send_files
@@ -68,41 +71,31 @@ def _send_node(args: argparse.Namespace) -> PacsNode | None:
     return resolve_node(args.send, args.send_dicomweb)
 
 
-def export_weights(explicit: Path | None) -> Path | None:
-    """The weights for report Grad-CAMs: ``explicit``, else ``$BUSVIEWER_WEIGHTS``, else the active model version.
+def export_weights(explicit: Path | None) -> WeightsChoice | None:
+    """The weights for report Grad-CAMs, by the weights policy (``busviewer.services.weights``).
 
-    Returns None when no weights file exists (the reports then go without Grad-CAM).
+    Returns None when the chosen file does not exist (the reports then go without Grad-CAM).
 
     Raises
     ------
     UserFacingError
         ``explicit`` was given but is not a file.
     """
-    if explicit is not None:
-        if not Path(explicit).is_file():
-            raise UserFacingError(f"The weights file {explicit} does not exist.")
-        return Path(explicit)
-    from_env = os.environ.get("BUSVIEWER_WEIGHTS")
-    if from_env:
-        return Path(from_env) if Path(from_env).is_file() else None
-    from busviewer.io.model_registry import ModelRegistry
-    from busviewer.ml.checkpoint import default_weights_path
+    from busviewer.services.weights import choose_weights
 
-    try:
-        registry = ModelRegistry(default_weights_path())
-        weights = registry.weights_path(registry.active())
-    except UserFacingError as exc:
-        log.warning("the active model version is unknown (%s); using the shipped weights", exc)
-        weights = default_weights_path()
-    return weights if weights.is_file() else None
+    if explicit is not None and not Path(explicit).is_file():
+        raise UserFacingError(f"The weights file {explicit} does not exist.")
+    choice = choose_weights(explicit)
+    return choice if choice.path.is_file() else None
 
 
 def lazy_gradcam(explicit: Path | None, device: str = "auto") -> GradCamFunction | None:
     """A Grad-CAM function over the export weights that loads the network on first use; None without weights."""
-    weights = export_weights(explicit)
-    if weights is None:
+    choice = export_weights(explicit)
+    if choice is None:
         log.info("no model weights found; PDF reports go without Grad-CAM")
         return None
+    weights = choice.path
     lock = threading.Lock()
     explainer: list[object] = []
 

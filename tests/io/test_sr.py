@@ -12,8 +12,8 @@ from pydicom.uid import Comprehensive3DSRStorage
 
 from busviewer.core.errors import ExportError
 from busviewer.core.report import CaseReport
-from busviewer.io.seg import write_dicom_seg
 from busviewer.io.reviewer import observer_person_name, set_reviewer_name
+from busviewer.io.seg import write_dicom_seg
 from busviewer.io.sr import write_dicom_sr
 from tests.io.test_seg import PATIENT_ID, make_us_dicom
 
