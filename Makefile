@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean package wheel bundle deb package-test
 
 install: $(STAMP)
 
@@ -32,4 +32,34 @@ bench: install
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/gui_latency.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
+
+# ---- packaging (README "Install"); offline once the venv has the `package` extra ----
+VERSION = $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' busviewer/__init__.py)
+PKG_STAMP := $(VENV)/.packaging
+
+$(PKG_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[package]'
+	touch $(PKG_STAMP)
+
+# The wheel carries the shipped model, its card and the resources (setup.py copies them in).
+wheel: $(PKG_STAMP)
+	rm -f dist/busviewer-*.whl dist/busviewer-*.tar.gz
+	$(PY) -m build --no-isolation --outdir dist .  # the sdist, then the wheel built from it
+
+# One-folder PyInstaller bundle with the venv's CPU torch: dist/busviewer/busviewer (minutes; nice'd).
+bundle: $(PKG_STAMP)
+	rm -rf dist/busviewer
+	nice -n 10 $(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/busviewer.spec
+	du -sh dist/busviewer
+
+deb: bundle
+	packaging/linux/build_deb.sh dist/busviewer $(VERSION) dist
+
+package: wheel deb
+	ls -l dist
+
+# Installs the wheel in a fresh venv and the .deb with dpkg -i, then runs info, predict and the GUI on each.
+package-test: package
+	packaging/smoke_test.sh dist
