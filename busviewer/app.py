@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
+from busviewer.core.paths import resource_path
 from busviewer.gui import theme
 from busviewer.gui.gc_policy import collect_on_gui_thread, freeze_startup_objects
 from busviewer.gui.main_window import MainWindow
@@ -46,6 +48,9 @@ def run_app(argv: list[str]) -> int:
     collect_on_gui_thread()  # before any worker thread exists
     app.setApplicationName("busviewer")
     app.setOrganizationName("busviewer")
+    # The desktop entry's name and icon, so docks and task bars group the window under them.
+    app.setDesktopFileName("busviewer")
+    app.setWindowIcon(QIcon(str(resource_path("busviewer.png"))))
     theme.apply_theme(app)
 
     window = MainWindow()
