@@ -41,7 +41,7 @@ def about_html(model_text: str) -> str:
         f"<h3>busviewer {html.escape(__version__)}</h3>"
         "<p>Breast ultrasound review with an AI lesion proposal, Grad-CAM and measurements.</p>"
         f"<p><b>{html.escape(INTENDED_USE)}</b></p>"
-        f"<p>Model in use: {html.escape(model_text or 'not loaded yet')}<br>"
+        f"<p>Model in use: {html.escape(model_text.removeprefix('model: ') or 'not loaded yet')}<br>"
         f"Model card: {html.escape(str(card))} (next tab)</p>"
         f"<p>Licence: {html.escape(licence())}</p>"
         f"<p>Data:</p><ul>{citations}</ul>"
