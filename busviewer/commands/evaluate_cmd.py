@@ -1,4 +1,4 @@
-"""``busviewer evaluate DATA_DIR``: score weights on a BUSI-layout folder at source resolution."""
+"""``busviewer evaluate DATA_DIR...``: score weights on BUSI-layout folders (one per site) at source resolution."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from busviewer.core.birads_agreement import BiradsAgreement, format_agreement, table_labels
-from busviewer.core.constants import CLASS_NAMES, DEFAULT_SEED, FLIP_TTA, VALIDATION_FRACTION
+from busviewer.core.constants import CLASS_NAMES, DEFAULT_SEED, FLIP_TTA
 from busviewer.core.errors import UserFacingError
 from busviewer.core.evaluation import EvaluationAccumulator
-from busviewer.core.split import stratified_split
 
 
 @dataclass
@@ -52,43 +51,70 @@ class BiradsOptions:
         agreement.add(labels, assess_lesion(image, mask, prediction.probabilities))
 
 
-def select_cases(data_dir: Path, split: str, seed: int) -> list[Any]:
-    """Cases of ``data_dir``; ``validation``/``train`` reproduce the training split exactly."""
-    from busviewer.io.busi import list_busi_cases
+def select_cases(data_dir: Path, split: str, seed: int, patient_pattern: str | None = None) -> list[Any]:
+    """Cases of ``data_dir``; ``validation``/``train`` reproduce the training split exactly (per source, by
+    patient or near-duplicate group), ``external`` is a folder's flagged external-validation part."""
+    from busviewer.io.training_sources import select_cases as select_source_cases
 
-    cases = list_busi_cases(data_dir)
-    if split == "all":
-        return cases
-    train_idx, val_idx = stratified_split([c.label for c in cases], VALIDATION_FRACTION, seed)
-    return [cases[i] for i in (val_idx if split == "validation" else train_idx)]
+    return select_source_cases([data_dir], split, seed, patient_pattern)
+
+
+def _split_settings(weights: Path | None, seed: int | None, patient_pattern: str | None) -> tuple[int, str | None]:
+    """The split seed and patient pattern: as given, else as recorded in the weights by their training run."""
+    from busviewer.ml.checkpoint import default_weights_path, read_metadata
+
+    metadata = read_metadata(weights or default_weights_path())
+    if seed is None:
+        seed = int(metadata.get("split_seed", DEFAULT_SEED))
+    if patient_pattern is None:
+        patient_pattern = str(metadata.get("patient_pattern") or "") or None
+    return seed, patient_pattern
 
 
 def evaluate_folder(
-    data_dir: Path, weights: Path | None, device: str = "auto", split: str = "all", seed: int = DEFAULT_SEED,
-    plots_dir: Path | None = None, flip_tta: bool = FLIP_TTA, birads: BiradsOptions | None = None,
+    data_dir: Path | list[Path], weights: Path | None, device: str = "auto", split: str = "all",
+    seed: int | None = None, plots_dir: Path | None = None, flip_tta: bool = FLIP_TTA,
+    birads: BiradsOptions | None = None, patient_pattern: str | None = None, by_source: bool = False,
+    clicks: int = 0, box: bool = False,
 ) -> dict[str, Any]:
-    """Evaluate and return the metrics dict (``ms_per_image`` and ``model_id`` included).
+    """Evaluate one or more folders and return the metrics dict (``ms_per_image`` and ``model_id`` included).
 
-    With ``birads``, only the images in its table (part) are evaluated and ``metrics["birads"]`` holds
-    the agreement of the AI's descriptors and category with the table's.
+    With ``by_source``, ``metrics["by_source"]`` holds the same metrics per folder. With ``clicks`` or
+    ``box``, ``metrics["interactive"]`` holds the click simulation's scores. With ``birads``, only the
+    images in its table (part) are evaluated and ``metrics["birads"]`` holds the agreement of the AI's
+    descriptors and category with the table's.
     """
+    from busviewer.commands.interactive_eval import InteractiveScores
     from busviewer.io.busi import load_busi_case
     from busviewer.ml.inference import Predictor
+    from busviewer.services.weights import choose_weights
 
+    choice = choose_weights(weights)
+    weights = choice.path
+
+    folders = [data_dir] if isinstance(data_dir, Path) else list(data_dir)
+    seed, patient_pattern = _split_settings(weights, seed, patient_pattern)
     predictor = Predictor(weights, device=device, flip_tta=flip_tta)
     accumulator = EvaluationAccumulator()
+    per_source: dict[str, EvaluationAccumulator] = {}
+    interactive = InteractiveScores(clicks, box, seed) if (clicks or box) else None
     keep: list[tuple[Any, Any, Any, Any]] = []
     elapsed = 0.0
-    cases = select_cases(data_dir, split, seed)
+    cases = [c for folder in folders for c in select_cases(folder, split, seed, patient_pattern)]
+    if not cases:
+        raise UserFacingError(f"The {split} part of {', '.join(str(f) for f in folders)} holds no images.")
     agreement = None
     if birads is not None:
         cases, agreement = birads.select(cases), BiradsAgreement()
-    for case in cases:
+    for index, case in enumerate(cases):
         started = time.perf_counter()
-        image, truth = load_busi_case(case)
+        image, truth = load_busi_case(case.case)
         prediction = predictor.predict(image)
         elapsed += time.perf_counter() - started
         result = accumulator.add(case.case_id, case.label, prediction.probabilities, prediction.mask, truth)
+        per_source.setdefault(case.source, EvaluationAccumulator()).results.append(result)
+        if interactive is not None and truth.any():
+            interactive.add(predictor, image, truth, prediction.mask, index)
         if birads is not None and agreement is not None:
             birads.add(agreement, case, image, truth, prediction)
         if plots_dir is not None:
@@ -96,8 +122,14 @@ def evaluate_folder(
     metrics = accumulator.metrics()
     metrics["ms_per_image"] = 1000.0 * elapsed / metrics["n_images"]
     metrics["model_id"] = predictor.model_id
+    metrics["weights_source"], metrics["model_version"] = choice.source, choice.version_id
     metrics["split"] = split
+    metrics["split_seed"] = seed
     metrics["flip_tta"] = flip_tta
+    if by_source:
+        metrics["by_source"] = {name: acc.metrics() for name, acc in per_source.items()}
+    if interactive is not None:
+        metrics["interactive"] = interactive.metrics()
     if birads is not None and agreement is not None:
         metrics["birads"] = {**agreement.metrics(), "mask_source": birads.mask_source, "part": birads.part}
     if plots_dir is not None:
@@ -137,9 +169,11 @@ def run(args: argparse.Namespace) -> int:
     birads = None
     if getattr(args, "birads", None) is not None:
         birads = BiradsOptions(args.birads, args.birads_part, args.birads_mask)
+    if args.clicks < 0 or args.clicks > 20:
+        raise UserFacingError(f"--clicks takes 0 to 20 clicks, not {args.clicks}.")
     metrics = evaluate_folder(
-        args.data_dir, args.weights, args.device, args.split, args.seed, args.plots, flip_tta=args.flip_tta,
-        birads=birads,
+        args.data_dirs, args.weights, args.device, args.split, args.seed, args.plots, flip_tta=args.flip_tta,
+        birads=birads, patient_pattern=args.patient_pattern, by_source=args.by_source, clicks=args.clicks, box=args.box,
     )
     if args.json:
         print(json.dumps(metrics))
@@ -160,7 +194,7 @@ def format_table(m: dict[str, Any]) -> str:
         f"model            {m['model_id']}",
         f"images           {m['n_images']} ({m['split']})",
         f"lesion Dice      {f(m['dice'])}   IoU {f(m['iou'])}   Dice (all) {f(m['dice_all'])}",
-        f"normal FP rate   {f(m['normal_fp_rate'])}",
+        f"normal FP rate   {f(m['normal_fp_rate'])}   lesion detection sensitivity {f(m.get('detection_sensitivity'))}",
         f"accuracy         {f(m['accuracy'])}   balanced {f(m['balanced_accuracy'])}   AUC malignant {f(m['auc_malignant'])}   ECE {f(m['ece'])}",
         f"time             {m['ms_per_image']:.1f} ms per image (flip TTA {'on' if m.get('flip_tta') else 'off'})",
         "",
@@ -172,6 +206,17 @@ def format_table(m: dict[str, Any]) -> str:
     lines.append("confusion (rows true, columns predicted): " + " ".join(m["classes"]))
     for cls, row in zip(m["classes"], m["confusion_matrix"], strict=True):
         lines.append(f"  {cls:<10} " + " ".join(f"{v:>6}" for v in row))
+    for name, part in (m.get("by_source") or {}).items():
+        lines.append("")
+        lines.append(f"{name}: {part['n_images']} images, Dice {f(part['dice'])}, detection {f(part.get('detection_sensitivity'))}, "
+                     f"normal FP {f(part['normal_fp_rate'])}, accuracy {f(part['accuracy'])}, "
+                     f"AUC malignant {f(part['auc_malignant'])}, ECE {f(part['ece'])}")
+    if m.get("interactive"):
+        i = m["interactive"]
+        lines.append("")
+        lines.append(f"clicks ({i['method']}): Dice per click " + " ".join(f"{d:.3f}" for d in i["dice_per_click"])
+                     + f"; NoC85 {i['noc85']:.2f}, NoC90 {i['noc90']:.2f}, {i['ms_per_click']:.0f} ms per click"
+                     + (f"; box Dice {i['box_dice']:.3f}" if "box_dice" in i else ""))
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ from busviewer.core.constants import DEFAULT_SEED, FLIP_TTA, INPUT_SIZE
 
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
     from busviewer.commands import (
+        calibrate_cmd,
         ensemble_cmd,
         evaluate_cmd,
         export_cmd,
@@ -60,12 +61,18 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
                        help="training draws per epoch, every folder equally likely (default: one pass over the cases)")
     train.set_defaults(handler=train_cmd.run)
 
-    evaluate = sub.add_parser("evaluate", help="score weights on a BUSI-layout folder at source resolution")
-    evaluate.add_argument("data_dir", type=Path)
+    evaluate = sub.add_parser("evaluate", help="score weights on BUSI-layout folders (one per site) at source resolution")
+    evaluate.add_argument("data_dirs", type=Path, nargs="+", metavar="DATA_DIR")
     evaluate.add_argument("--weights", type=Path, default=None, help="safetensors file (default: the shipped model)")
-    evaluate.add_argument("--split", choices=("all", "validation", "train"), default="all",
-                          help="all images, or the training run's stratified validation/train part")
-    evaluate.add_argument("--seed", type=int, default=42, help="seed of the split (as in training)")
+    evaluate.add_argument("--split", choices=("all", "validation", "train", "external"), default="all",
+                          help="all images, the training run's validation/train part, or a folder's external_validation cases")
+    evaluate.add_argument("--seed", type=int, default=None, help="seed of the split (default: the one the weights record)")
+    evaluate.add_argument("--patient-pattern", default=None, metavar="REGEX",
+                          help="patient from the file name, as in training (default: the one the weights record)")
+    evaluate.add_argument("--by-source", action="store_true", help="also report every metric per data folder")
+    evaluate.add_argument("--clicks", type=int, default=0, metavar="N",
+                          help="simulate N corrective clicks per lesion image (deepest point of the largest error)")
+    evaluate.add_argument("--box", action="store_true", help="also score one jittered box prompt per lesion image")
     evaluate.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     _add_flip_tta(evaluate)
@@ -107,12 +114,24 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     ensemble.add_argument("--json", action="store_true", help="print one JSON object")
     ensemble.set_defaults(handler=ensemble_cmd.run)
 
+    calibrate = sub.add_parser("calibrate", help="fit the class head's temperature on the training folders' validation parts")
+    calibrate.add_argument("data_dirs", type=Path, nargs="+", metavar="DATA_DIR")
+    calibrate.add_argument("--weights", type=Path, default=None, help="weights file (default: the shipped model)")
+    calibrate.add_argument("--out", type=Path, required=True, help="weights file to write with the temperature")
+    calibrate.add_argument("--split", default="validation", choices=("validation", "train"))
+    calibrate.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    calibrate.add_argument("--json", action="store_true", help="print one JSON object")
+    calibrate.set_defaults(handler=calibrate_cmd.run)
+
     reference = sub.add_parser("reference", help="fit the check that flags scans unlike the training scans")
-    reference.add_argument("data_dir", type=Path, help="the BUSI-layout folder the weights were trained on")
+    reference.add_argument("data_dirs", type=Path, nargs="+", metavar="DATA_DIR",
+                           help="the BUSI-layout folders the weights were trained on")
     reference.add_argument("--weights", type=Path, default=None, help="weights file (default: the shipped model)")
     reference.add_argument("--split", default="train", choices=("all", "train"),
                            help="the training run's train part (default), or every scan")
-    reference.add_argument("--split-seed", type=int, default=DEFAULT_SEED, help="seed of the split (as in training)")
+    reference.add_argument("--split-seed", type=int, default=None, help="seed of the split (default: the one the weights record)")
+    reference.add_argument("--patient-pattern", default=None, metavar="REGEX",
+                           help="patient from the file name, as in training (default: the one the weights record)")
     reference.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     reference.add_argument("--json", action="store_true", help="print one JSON object")
     reference.set_defaults(handler=reference_cmd.run)

@@ -76,6 +76,8 @@ class EvaluationAccumulator:
             "iou": float(np.mean([r.iou for r in lesion])) if lesion else None,
             "dice_all": float(np.mean([r.dice for r in self.results])),
             "normal_fp_rate": float(np.mean([r.predicted_any for r in empty])) if empty else None,
+            # Share of lesion images whose outline overlaps the true lesion at all: a miss is Dice 0.
+            "detection_sensitivity": float(np.mean([r.dice > 0 for r in lesion])) if lesion else None,
             "accuracy": float(np.mean([p == t for p, t in zip(preds, labels, strict=True)])),
             "balanced_accuracy": balanced_accuracy(matrix),
             "classes": [CLASS_NAMES[k] for k in present],

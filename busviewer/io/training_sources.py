@@ -40,6 +40,14 @@ class SourceCase:
     def case_id(self) -> str:
         return f"{self.source}/{self.case.case_id}"
 
+    @property
+    def image_path(self) -> Path:
+        return self.case.image_path
+
+    @property
+    def label(self) -> int:
+        return self.case.label
+
 
 def _external_names(folder: Path) -> set[str]:
     table = folder / "clinical.csv"

@@ -10,15 +10,21 @@ import cv2
 import numpy as np
 import torch
 
-from busviewer.core.constants import CANDIDATE_PEAK_SHARE, CLASS_NAMES, FLIP_TTA, NORMAL_SUPPRESSES_MASK, STRONG_LESION_PEAK
+from busviewer.core.constants import (
+    CANDIDATE_PEAK_SHARE,
+    CLASS_NAMES,
+    FLIP_TTA,
+    NORMAL_SUPPRESSES_MASK,
+    STRONG_LESION_PEAK,
+)
 from busviewer.core.prediction import Prediction
 from busviewer.core.prompts import Prompt
 from busviewer.ml.checkpoint import LoadedModel, default_weights_path, load_weights
 from busviewer.ml.device import pick_device
 from busviewer.ml.familiarity import FamiliarityReference, load_reference
-from busviewer.ml.onnx_runtime import OnnxForward, onnx_forward_for
 from busviewer.ml.letterbox import Letterbox
 from busviewer.ml.network_input import prepare_input
+from busviewer.ml.onnx_runtime import OnnxForward, onnx_forward_for
 from busviewer.ml.postprocess import binary_entropy, probability_to_mask
 
 
