@@ -79,9 +79,12 @@ class FoldingDock(QDockWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(content)
-        scroll.setMinimumWidth(PANEL_MIN_WIDTH)
+        # Never narrower than the content can be: with the horizontal bar off, a narrower column would clip it.
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(max(PANEL_MIN_WIDTH, content.minimumSizeHint().width() + bar))
         scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._scroll = scroll
+        self._folded = False
         self.setWidget(scroll)
         self._title_bar = _TitleBar(self)
         self._title_bar.sig_fold_clicked.connect(lambda: self.set_folded(not self.is_folded))
@@ -93,14 +96,17 @@ class FoldingDock(QDockWidget):
     @property
     def is_folded(self) -> bool:
         """Whether only the title bar shows."""
-        return self._scroll.isHidden()
+        return self._folded
 
     def set_folded(self, folded: bool) -> None:
         """Fold the panel to its title (True) or show its content again (False)."""
         if folded == self.is_folded:
             return
-        self._scroll.setVisible(not folded)
-        # Without a height cap the dock area would still share its spare height out to the folded panel.
+        self._folded = folded
+        # The content is squeezed to no height rather than hidden: a hidden widget would drop its minimum
+        # width too, and the dock column would collapse to the title's width. The dock's own cap stops the
+        # dock area from sharing its spare height out to the folded panel.
+        self._scroll.setMaximumHeight(0 if folded else _UNLIMITED)
         self.setMaximumHeight(self._title_bar.sizeHint().height() + 2 if folded else _UNLIMITED)
         self._title_bar.arrow.setArrowType(Qt.ArrowType.RightArrow if folded else Qt.ArrowType.DownArrow)
         self.folded_changed.emit(folded)

@@ -53,7 +53,9 @@ def test_a_folded_panel_shows_only_its_title_and_stays_folded(qtbot: QtBot) -> N
     unfolded = dock.height()
     qtbot.mouseClick(dock.titleBarWidget().arrow, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dock.height() < unfolded // 2)
-    assert dock.is_folded and not dock.content.isVisible()
+    assert dock.is_folded and dock.content.visibleRegion().isEmpty()
+    column = [d for d in window.findChildren(FoldingDock) if d.windowTitle() in ("AI proposal", "Measurements")]
+    assert all(d.width() >= window.width() * 0.25 for d in column)  # the column keeps its width
     window.close()
     again = MainWindow()
     qtbot.addWidget(again)
