@@ -12,7 +12,7 @@ from busviewer.core.errors import UserFacingError
 def run(args: argparse.Namespace) -> int:
     from busviewer.core.training_case import LabelledCase
     from busviewer.io.busi import list_busi_cases, load_busi_case
-    from busviewer.ml.checkpoint import default_weights_path, load_weights, save_weights
+    from busviewer.ml.checkpoint import load_weights, save_weights
     from busviewer.ml.device import use_all_cores
     from busviewer.ml.finetune import FineTuneConfig, PhaseRecord, fine_tune, summarise
     from busviewer.ml.train import EpochRecord
@@ -20,7 +20,10 @@ def run(args: argparse.Namespace) -> int:
     use_all_cores()
     if not args.out.parent.is_dir():
         raise UserFacingError(f"The folder for {args.out} does not exist.")
-    base = load_weights(args.base or default_weights_path())
+    from busviewer.services.weights import choose_weights
+
+    choice = choose_weights(args.base)
+    base = load_weights(choice.path)
     cases = [LabelledCase(*load_busi_case(c), c.label, c.case_id) for c in list_busi_cases(args.data_dir)]
     config = FineTuneConfig(epochs=args.epochs)
     runner = fine_tune(base, cases, config, device=args.device)
@@ -52,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         "seconds": round(result.seconds, 2),
         "model_id": model_id,
         "parent_model_id": metadata["parent_model_id"],
+        "parent_weights_source": choice.source,
+        "parent_model_version": choice.version_id,
         "train_cases": len(result.train_ids),
         "validation_cases": len(result.validation_ids),
     }

@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from busviewer.ml.device import use_all_cores
     from busviewer.ml.gradcam import GradCamExplainer
     from busviewer.ml.inference import Predictor
+    from busviewer.services.weights import choose_weights
 
     use_all_cores()
     out: Path = args.out
@@ -73,8 +74,9 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserFacingError(f"Cannot create the output folder {out}: {exc.strerror or exc}.") from exc
-    predictor = Predictor(args.weights, device=args.device, flip_tta=args.flip_tta)
-    explainer = GradCamExplainer(args.weights, device=args.device) if args.gradcam or args.report else None
+    choice = choose_weights(args.weights)
+    predictor = Predictor(choice.path, device=args.device, flip_tta=args.flip_tta)
+    explainer = GradCamExplainer(choice.path, device=args.device) if args.gradcam or args.report else None
     records: list[dict[str, Any]] = []
     failures = 0
     for path in args.inputs:
@@ -85,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
                 grey = scan.grey_frame(frame)
                 prediction = predictor.predict(grey, frame_index=frame)
                 record = prediction_record(scan, prediction, frame)
+                record["weights_source"], record["model_version"] = choice.source, choice.version_id
                 write_mask_png(out / f"{stem}_mask.png", prediction.mask)
                 cam = None
                 if explainer is not None:

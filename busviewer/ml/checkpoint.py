@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from safetensors.torch import load_file, save
 from busviewer.core.atomic import atomic_write_bytes
 from busviewer.core.constants import CLASS_NAMES, DEFAULT_CHANNELS, INPUT_SIZE, MAX_INPUT_SIZE, MIN_INPUT_SIZE
 from busviewer.core.errors import WeightsError
+from busviewer.core.model_id import model_id_for
 from busviewer.ml.blocks import NORMS
 from busviewer.ml.ensemble import AttentionUNetEnsemble, members_of
 from busviewer.ml.guidance import GUIDANCE_CHANNELS
@@ -57,15 +57,6 @@ class LoadedModel:
         return value if value > 0 else 1.0
 
 
-def file_digest(path: Path) -> str:
-    """First 8 hex digits of the file's SHA-256."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:8]
-
-
 def save_weights(
     network: torch.nn.Module, path: Path, metadata: dict[str, Any] | None = None, input_size: int = INPUT_SIZE
 ) -> str:
@@ -84,11 +75,6 @@ def save_weights(
     tensors = {k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()}
     atomic_write_bytes(Path(path), save(tensors, metadata=meta))
     return model_id_for(Path(path))
-
-
-def model_id_for(path: Path) -> str:
-    """The id that travels with every prediction: file stem plus a short content hash."""
-    return f"{path.stem}-{file_digest(path)}"
 
 
 def read_metadata(path: Path) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from busviewer.core.model_id import model_id_for
 from busviewer.core.paths import shipped_weights_path
 from busviewer.io.model_registry import BASE_VERSION, ModelRegistry
 
@@ -39,6 +40,17 @@ class WeightsChoice:
     path: Path
     source: str
     version_id: str | None = None
+
+    def model_id(self) -> str | None:
+        """The id predictions made with these weights carry (hashes the file); None when it is missing."""
+        try:
+            return model_id_for(self.path)
+        except OSError:
+            return None
+
+    def as_dict(self) -> dict[str, str | None]:
+        """What every command's JSON says about the model it used."""
+        return {"model_id": self.model_id(), "weights_source": self.source, "model_version": self.version_id}
 
     def describe(self) -> str:
         """E.g. ``fine-tuned version ft-20250101-120000`` or ``$BUSVIEWER_WEIGHTS (/path/w.safetensors)``."""

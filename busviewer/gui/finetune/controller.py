@@ -280,12 +280,16 @@ class FineTuneController(QObject):
         return True
 
     def _sync_active_on_start(self) -> None:
-        # The registry remembers the active version across restarts; the app starts on the shipped
-        # weights, so a fine-tuned active version is handed over once at start-up.
+        # The weights policy (busviewer.services.weights) already started the review on the registry's
+        # active version unless $BUSVIEWER_WEIGHTS overrides it; say in the status line which one it is.
+        from busviewer.services.weights import choose_weights
+
         try:
-            version = self.registry.active()
+            choice = choose_weights(registry=self.registry)
         except UserFacingError as exc:
             self.window.show_error(str(exc))
             return
-        if version.version_id != BASE_VERSION:
-            self._apply(version)
+        if choice.source == "registry":
+            self._apply(self.registry.active())
+        elif choice.source == "environment":
+            self.window.set_permanent_status("model", f"model: {choice.describe()}")
