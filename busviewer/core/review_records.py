@@ -7,7 +7,7 @@ into the store is ``busviewer.services.review_saving``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,8 @@ class CaseSnapshot:
     source_path: Path
     reviewer_class: str | None
     frames: list[FrameSnapshot]
+    birads_reader: dict[str, str] = field(default_factory=dict)
+    comment: str = ""
 
 
 def snapshot_state(state: ReviewState, case_id: str) -> CaseSnapshot:
@@ -74,7 +76,7 @@ def snapshot_state(state: ReviewState, case_id: str) -> CaseSnapshot:
         mask = np.array(layer.data, dtype=bool) if layer is not None else None
         frames.append(FrameSnapshot(index, frame.prediction, frame.uncertainty_score, mask))
     source = Path(state.source_path) if state.source_path is not None else Path(case_id)
-    return CaseSnapshot(case_id, source, state.reviewer_class, frames)
+    return CaseSnapshot(case_id, source, state.reviewer_class, frames, dict(state.birads_reader), state.comment)
 
 
 def record_from_snapshot(snapshot: CaseSnapshot, saved: CaseRecord | None = None) -> CaseRecord:
@@ -103,6 +105,8 @@ def record_from_snapshot(snapshot: CaseSnapshot, saved: CaseRecord | None = None
         source_path=snapshot.source_path,
         reviewer_class=snapshot.reviewer_class,
         frames=frames,
+        birads_reader=dict(snapshot.birads_reader),
+        comment=snapshot.comment,
     )
     kept = saved.status if saved is not None and saved.status in READER_DECISIONS else None
     record.status = kept if kept is not None else status_from_masks(record)
@@ -149,7 +153,7 @@ def state_from_record(record: CaseRecord, scan_key: str, source_path: Path | Non
     """
     state = ReviewState(
         scan_key=scan_key, source_path=source_path, shape=shape, n_frames=n_frames,
-        reviewer_class=record.reviewer_class,
+        reviewer_class=record.reviewer_class, birads_reader=dict(record.birads_reader), comment=record.comment,
     )  # fmt: skip
     for index, saved in sorted(record.frames.items()):
         mask = saved.final_mask
@@ -188,10 +192,13 @@ class CaseRow:
     ai_class: str | None
     risk: float | None
     doubt: float | None
+    #: The reader's BI-RADS category, or None when she has not given one.
+    birads_category: str | None = None
 
     @classmethod
     def of(cls, record: CaseRecord) -> CaseRow:
-        return cls(record.status, record.reviewer_class, record.ai_class, record.risk_score, doubt_of(record))
+        return cls(record.status, record.reviewer_class, record.ai_class, record.risk_score, doubt_of(record),
+                   record.birads_reader.get("category"))
 
     @property
     def status_text(self) -> str:

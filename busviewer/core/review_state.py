@@ -108,6 +108,8 @@ class ReviewState:
         Number of frames.
     reviewer_class
         The reader's class (one of ``CLASS_NAMES``) or None when not given.
+    birads_reader, comment
+        The reader's BI-RADS choices (``busviewer.core.birads_finding.READER_FIELDS``) and free-text comment.
     frames
         Per-frame state keyed by frame index, created on first visit.
     """
@@ -118,6 +120,8 @@ class ReviewState:
     n_frames: int = 1
     reviewer_class: str | None = None
     frames: dict[int, FrameState] = field(default_factory=dict)
+    birads_reader: dict[str, str] = field(default_factory=dict)
+    comment: str = ""
     # A generated scan is keyed by its id(); holding it keeps that id from being reused by another scan.
     scan_anchor: object = field(default=None, repr=False, compare=False)
 

@@ -23,6 +23,7 @@ from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus, current_u
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import UserFacingError
 from busviewer.io.mask_files import MaskFiles
+from busviewer.io.store_birads import BIRADS_SCHEMA, BiradsChoicesMixin
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def has_store(workspace_dir: Path) -> bool:
     return (store_dir(workspace_dir) / DB_NAME).is_file()
 
 
-class CaseStore:
+class CaseStore(BiradsChoicesMixin):
     """Review state of one workspace folder, safe against crashes at any moment.
 
     Every public write is one SQLite transaction and one audit row per change (who: login name,
@@ -92,7 +93,7 @@ class CaseStore:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.executescript(_SCHEMA)
+            self._conn.executescript(_SCHEMA + BIRADS_SCHEMA)
             self._conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
@@ -149,7 +150,7 @@ class CaseStore:
                     (*new, record.case_id),
                 )
                 self._audit(db, record.case_id, None, who, when, "case_updated", changes)
-            touched = old is None or bool(changes)
+            touched = self._sync_birads(db, record, who, when) or old is None or bool(changes)
             for frame in record.frames.values():
                 changed, freed = self._upsert_frame(db, record.case_id, frame, keys[frame.frame_index], who, when)
                 touched, released = touched or changed, released | freed
@@ -351,12 +352,15 @@ class CaseStore:
                 uncertainty_score=uncertainty,
             )
         source_path = Path(source)
+        birads_reader, comment = self._birads_of(case_id)
         return CaseRecord(
             case_id=case_id,
             source_path=source_path if source_path.is_absolute() else self.workspace_dir / source_path,
             status=ReviewStatus(status),
             reviewer_class=reviewer_class,
             frames=frames,
+            birads_reader=birads_reader,
+            comment=comment,
             updated_by=updated_by,
             updated_at=updated_at,
         )

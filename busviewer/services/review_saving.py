@@ -32,7 +32,7 @@ def save_snapshot(
     """
     saved = store.get_case(snapshot.case_id)
     record = record_from_snapshot(snapshot, saved)
-    nothing_to_keep = not record.frames and record.reviewer_class is None
+    nothing_to_keep = not record.frames and record.reviewer_class is None and not record.birads_reader and not record.comment
     if saved is None and decision is None and nothing_to_keep:
         return None
     store.upsert_case(record)

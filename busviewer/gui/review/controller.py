@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from busviewer.core.mask import MaskLayer
 from busviewer.core.review_state import FrameState, ReviewState, state_for_scan
 from busviewer.core.scan import UltrasoundScan
+from busviewer.gui.review.birads_review import BiradsController
 from busviewer.gui.review.editing import EditController, default_brush_radius
 from busviewer.gui.review.measuring import MeasurementController
 from busviewer.gui.review.panels import ClassPanel, LayersPanel, MeasurementPanel
@@ -73,12 +74,15 @@ class ReviewController(QObject):
         self.measuring = MeasurementController(
             self.canvas, self.measurement_panel, lambda: self.editing.gesture_in_progress, self
         )
+        self.birads = BiradsController(self)
         self._build_actions()
         self._connect()
 
         window.add_side_panel("AI proposal", self.class_panel)
         window.add_side_panel("Layers", self.layers_panel)
         window.add_side_panel("Measurements", self.measurement_panel)
+        window.add_side_panel("BI-RADS", self.birads.panel)
+        window.addActions(self.birads.actions)  # descriptor keys work wherever the focus is
         self._on_model_status(self.proposal.model_status)
         self._on_scan_changed(self.session.scan)
         # The window leaves Escape unbound so that a tool can claim it: here it drops a lasso outline.
@@ -142,6 +146,14 @@ class ReviewController(QObject):
         self.editing.mask_changed.connect(lambda _box: self.measuring.schedule())
         self.editing.history_changed.connect(self._on_history_changed)
         self.measuring.measured.connect(lambda _m: self._update_heat_note())
+        self.measuring.measured.connect(self.birads.set_measurements)
+        proposal.prediction_applied.connect(lambda _frame: self.birads.schedule())
+        self.birads.changed.connect(lambda: self.state_changed.emit(self.state))
+        # H hides the calipers with the mask; the Measurements panel's box still hides them on their own.
+        layers.mask_visible_changed.connect(
+            lambda shown: self.measuring.calipers.set_wanted_visible(shown and self.measurement_panel.calipers.isChecked()))
+        self.measurement_panel.calipers_visible_changed.connect(
+            lambda shown: self.measuring.calipers.set_wanted_visible(shown and layers.mask_visible.isChecked()))
 
         overlay = self.editing.overlay
         layers.mask_visible_changed.connect(overlay.set_wanted_visible)
@@ -190,6 +202,7 @@ class ReviewController(QObject):
         else:
             self.measuring.bind("", None, calibration or self.measuring.calibration)
         self.proposal.show(self.scan, state, self.session.frame_index)
+        self.birads.bind(self.scan, state, frame)
         self._refresh_class_panel()
         self.copy_next_action.setEnabled(self.scan is not None and self.session.frame_index + 1 < self.scan.n_frames)
 
@@ -294,9 +307,10 @@ class ReviewController(QObject):
     def shortcut_actions(self) -> list[QAction]:
         """Every review action that has a keyboard shortcut."""
         actions = [self.run_action, self.accept_action, self.copy_next_action, self.toggle_mask_action,
-                   self.toggle_heat_action, self.toggle_doubt_action, *self.editing.actions]  # fmt: skip
+                   self.toggle_heat_action, self.toggle_doubt_action, *self.editing.actions,
+                   *self.birads.actions]  # fmt: skip
         return [action for action in actions if not action.shortcut().isEmpty()]
 
     def wait_idle(self, timeout_ms: int = -1) -> bool:
         """Block until all background work is done (shutdown, tests and benchmarks)."""
-        return self.proposal.wait(timeout_ms) and self.measuring.jobs.wait(timeout_ms)
+        return self.proposal.wait(timeout_ms) and self.measuring.jobs.wait(timeout_ms) and self.birads.wait(timeout_ms)

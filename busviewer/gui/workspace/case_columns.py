@@ -1,4 +1,4 @@
-"""The workspace's columns in the case list: Status, Class, Risk and Doubt, and the search for unreviewed cases."""
+"""The workspace's columns in the case list: Status, Class, Risk, Doubt and BI-RADS, and the search for unreviewed cases."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QHeaderView
 
+from busviewer.core.birads import CATEGORIES
 from busviewer.core.case import ReviewStatus
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.review_records import AWAITING_REVIEW, STATUS_ORDER, CaseRow
 from busviewer.gui import theme
 from busviewer.gui.case_list import CaseListPanel
 
-COLUMNS = ("Status", "Class", "Risk", "Doubt")
+COLUMNS = ("Status", "Class", "Risk", "Doubt", "BI-RADS")
 
 _STATUS_COLOURS = {
     ReviewStatus.APPROVED: theme.SUCCESS,
@@ -22,7 +23,7 @@ _STATUS_COLOURS = {
     ReviewStatus.UNREVIEWED: theme.TEXT_DIM,
 }
 #: The longest text each column shows.
-_WIDEST_TEXTS = ("AI proposed", "malignant", "100 %", "0.00")
+_WIDEST_TEXTS = ("AI proposed", "malignant", "100 %", "0.00", "4C")
 _SORT_ARROW = 14
 _PADDING = 14
 _HEADER_TIPS = {
@@ -30,6 +31,7 @@ _HEADER_TIPS = {
     "Class": "Your class (capitalised), else the AI's (lower case)",
     "Risk": "The AI's probability of malignancy",
     "Doubt": "The AI's uncertainty along the lesion border (0 sure - 1 unsure)",
+    "BI-RADS": "Your BI-RADS assessment category (empty until you give one)",
 }
 #: Shell status of a file that did not open; such cases keep that text and sort last.
 _UNREADABLE = "unreadable"
@@ -140,3 +142,5 @@ class CaseColumns:
             panel.set_column(path, "Class", "")
         panel.set_column(path, "Risk", row.risk_text, row.risk)
         panel.set_column(path, "Doubt", row.doubt_text, row.doubt)
+        category = row.birads_category
+        panel.set_column(path, "BI-RADS", category or "", CATEGORIES.index(category) if category in CATEGORIES else None)

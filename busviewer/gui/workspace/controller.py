@@ -329,7 +329,8 @@ class WorkspaceController(QObject):
         if case_id is not None:
             # Show the decision at once; the saved row replaces this when the store has it.
             shown = CaseRow(status, state.reviewer_class, row.ai_class if row else state.ai_class,
-                            row.risk if row else None, row.doubt if row else None)  # fmt: skip
+                            row.risk if row else None, row.doubt if row else None,
+                            state.birads_reader.get("category"))  # fmt: skip
             self.columns.update(case_id, shown)
             self.rows_changed.emit()
         hint = "  Ctrl+U: next unreviewed case." if self.next_unreviewed_action.isEnabled() else ""
