@@ -141,8 +141,9 @@ def _write_plots(plots_dir: Path, accumulator: EvaluationAccumulator, keep: list
                  weights: Path | None, device: str) -> None:
     import numpy as np
 
+    from busviewer.core.explanation import gradcam_target
     from busviewer.io.plots import plot_case_panels, plot_confusion_matrix, plot_reliability
-    from busviewer.ml.gradcam import LESION_TARGET, GradCamExplainer
+    from busviewer.ml.gradcam import GradCamExplainer
 
     plots_dir.mkdir(parents=True, exist_ok=True)
     plot_confusion_matrix(np.array(metrics["confusion_matrix"]), metrics["classes"], plots_dir / "confusion_matrix.png")
@@ -155,7 +156,7 @@ def _write_plots(plots_dir: Path, accumulator: EvaluationAccumulator, keep: list
             predicted = CLASS_NAMES[int(np.argmax(result.probabilities))]
             rows.append({
                 "image": image, "truth": truth, "prediction": pred,
-                "cam": explainer.explain(image, predicted if predicted != "normal" else LESION_TARGET),
+                "cam": explainer.explain(image, gradcam_target(result.probabilities)),
                 "caption": f"{result.case_id}\ndice {result.dice:.2f}, true {CLASS_NAMES[result.label]}, AI {predicted}",
             })
         if rows:

@@ -13,6 +13,7 @@ import numpy as np
 from busviewer.core.atomic import atomic_write_text
 from busviewer.core.birads import assess_lesion
 from busviewer.core.errors import UserFacingError
+from busviewer.core.explanation import gradcam_target
 from busviewer.core.scan import UltrasoundScan
 
 
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
                 write_mask_png(out / f"{stem}_mask.png", prediction.mask)
                 cam = None
                 if explainer is not None:
-                    target = prediction.predicted_class if prediction.predicted_class != "normal" else "lesion"
+                    target = gradcam_target(prediction.probabilities)
                     cam = explainer.explain(grey, target)
                     if args.gradcam:
                         write_heatmap_png(out / f"{stem}_gradcam.png", grey, cam)

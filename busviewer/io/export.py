@@ -25,8 +25,8 @@ import numpy as np
 
 from busviewer.core.birads_finding import BiradsFinding, finding_for
 from busviewer.core.case import CaseRecord, FrameReview
-from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import ExportError, UserFacingError
+from busviewer.core.explanation import gradcam_target as explanation_target
 from busviewer.core.report import CaseReport, make_case_report
 from busviewer.core.scan import PatientInfo, UltrasoundScan
 from busviewer.io.mask_png import write_mask_png
@@ -293,11 +293,8 @@ def _reviewed_frames(record: CaseRecord, scan: UltrasoundScan, summary: ExportSu
 
 
 def gradcam_target(frame: FrameReview | None) -> str:
-    """What a report's Grad-CAM explains: the AI's class, or the lesion output when it saw no lesion or none was run."""
-    if frame is None or frame.ai_probabilities is None:
-        return "lesion"
-    name = CLASS_NAMES[int(np.argmax(frame.ai_probabilities))]
-    return "lesion" if name == "normal" else name
+    """What a report's Grad-CAM explains (``busviewer.core.explanation.gradcam_target``, as on screen)."""
+    return explanation_target(frame.ai_probabilities if frame is not None else None)
 
 
 def _compute_gradcams(

@@ -10,14 +10,11 @@ import torch
 import torch.nn.functional as F
 
 from busviewer.core.constants import CLASS_NAMES
+from busviewer.core.explanation import LESION_TARGET
 from busviewer.ml.checkpoint import LoadedModel, default_weights_path, load_weights
 from busviewer.ml.device import pick_device
 from busviewer.ml.ensemble import members_of
-from busviewer.ml.postprocess import resize_probability
 from busviewer.ml.network_input import prepare_input
-
-#: Target of a Grad-CAM: a class name from CLASS_NAMES, or "lesion" for the mask output.
-LESION_TARGET = "lesion"
 
 
 def _layers(network: torch.nn.Module, target: str) -> list[torch.nn.Module]:

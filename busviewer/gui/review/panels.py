@@ -23,14 +23,16 @@ from PySide6.QtWidgets import (
 )
 
 from busviewer.core.constants import CLASS_NAMES
+from busviewer.core.explanation import AI_CLASS_TARGET, LESION_TARGET
 from busviewer.core.measurements import LesionMeasurements
 from busviewer.gui import theme
 from busviewer.gui.review.overlays import HEAT_COLOUR_MAPS
 
-#: Grad-CAM targets in the panel: "class" follows the AI's class; the rest are fixed.
+#: Grad-CAM targets in the panel: "class" follows the AI's class (the lesion output when it says normal,
+#: as in the reports); the rest are fixed.
 HEAT_TARGETS: tuple[tuple[str, str], ...] = (
-    ("class", "AI's class"),
-    ("lesion", "lesion outline"),
+    (AI_CLASS_TARGET, "AI's class"),
+    (LESION_TARGET, "lesion outline"),
     *((name, name) for name in CLASS_NAMES),
 )
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from busviewer.core.errors import WeightsError
+from busviewer.core.explanation import AI_CLASS_TARGET, gradcam_target
 from busviewer.core.mask import MaskLayer
 from busviewer.core.review_state import FrameState, HeatMap, ReviewState
 from busviewer.core.scan import UltrasoundScan
@@ -67,7 +68,7 @@ class ProposalController(QObject):
             runner.busy_changed.connect(lambda _busy: self.busy_changed.emit(self.busy))
         self._counter = itertools.count(1)
         self._wanted: dict[str, Generation | None] = {"inference": None, "gradcam": None}
-        self.heat_target = "class"
+        self.heat_target = AI_CLASS_TARGET
         self.heat_wanted = False
         self.device = device
         self.model_status = ""
@@ -178,13 +179,14 @@ class ProposalController(QObject):
 
     # ------------------------------------------------------------------- heat
     def resolved_heat_target(self) -> str | None:
-        """The Grad-CAM target for the frame on screen: ``class`` becomes the AI's class."""
+        """The Grad-CAM target for the frame on screen: ``class`` follows the rule the reports use
+        (``busviewer.core.explanation.gradcam_target``: the AI's class, the lesion output for normal)."""
         frame = self.current_frame
-        if self.heat_target != "class":
+        if self.heat_target != AI_CLASS_TARGET:
             return self.heat_target
         if frame is None or frame.prediction is None:
             return None
-        return frame.prediction.predicted_class
+        return gradcam_target(frame.prediction.probabilities)
 
     def set_heat_target(self, target: str) -> None:
         self.heat_target = target

@@ -176,3 +176,21 @@ def test_install_takes_the_run_key(review_window: Window) -> None:
         if action is not review.run_action and "R" in [key.toString() for key in action.shortcuts()]
     ]
     assert rivals == [], "two actions on one key make Qt ignore the key"
+
+
+def test_the_heat_map_on_screen_explains_what_the_pdf_report_explains(qtbot: QtBot, review_window: Window) -> None:
+    # For a scan the AI calls normal the screen used to explain the "normal" class while every report
+    # explained the lesion output; both now follow busviewer.core.explanation.gradcam_target.
+    from dataclasses import replace
+
+    from busviewer.core.case import FrameReview
+    from busviewer.io.export import gradcam_target as report_target
+
+    window, review = review_window
+    show_scan(qtbot, window, make_scan("normal.png"))
+    wait_for_prediction(qtbot, review)
+    frame = review.frame_state
+    for probabilities, expected in (((0.8, 0.1, 0.1), "lesion"), ((0.1, 0.2, 0.7), "malignant")):
+        frame.prediction = replace(frame.prediction, probabilities=np.array(probabilities))
+        saved = FrameReview.from_prediction(frame.prediction)
+        assert review.proposal.resolved_heat_target() == report_target(saved) == expected
