@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from busviewer.core.prompts import Prompt
+
 logger = logging.getLogger(__name__)
 
 
@@ -25,6 +27,10 @@ class EditAtom:
         What the person did, for menus and logs (e.g. ``"paint stroke"``).
     edited_before, edited_after
         The mask's "changed by a person" flag before and after the edit, so undo restores it too.
+    prompts_before, prompts_after
+        The reader's click and box prompts (``busviewer.core.prompts.Prompt``) before and after a prompt
+        gesture, so undo restores them with the outline; None for edits that leave the prompts alone.
+        A prompt step may change no pixel at all: its box is then empty.
     """
 
     row0: int
@@ -36,6 +42,8 @@ class EditAtom:
     description: str
     edited_before: bool = False
     edited_after: bool = True
+    prompts_before: tuple[Prompt, ...] | None = None
+    prompts_after: tuple[Prompt, ...] | None = None
 
     def __post_init__(self) -> None:
         box_shape = (self.row1 - self.row0, self.col1 - self.col0)

@@ -17,6 +17,7 @@ from scipy import ndimage
 from skimage.draw import polygon as polygon_pixels
 
 from busviewer.core.history import EditAtom, EditHistory
+from busviewer.core.prompts import Prompt
 
 Box = tuple[int, int, int, int]
 
@@ -79,6 +80,8 @@ class MaskLayer:
 
     Every edit is one undo step in :attr:`history`; a brush stroke (``begin_stroke``, ``stroke_to``...,
     ``end_stroke``) is one step however long it is. An edit that changes nothing records nothing.
+    The reader's click and box :attr:`prompts` live here too, so one undo step restores outline and
+    prompts together (:meth:`apply_prompts`).
 
     Signals
     -------
@@ -86,6 +89,8 @@ class MaskLayer:
         ``(row0, row1, col0, col1)``: half-open box holding every pixel that just changed.
     history_changed()
         Undo/redo availability may have changed.
+    prompts_changed()
+        :attr:`prompts` changed (a prompt gesture, or undo/redo of one).
 
     Parameters
     ----------
@@ -99,6 +104,7 @@ class MaskLayer:
 
     changed = Signal(tuple)
     history_changed = Signal()
+    prompts_changed = Signal()
 
     def __init__(
         self, shape: tuple[int, int], data: np.ndarray | None = None, history: EditHistory | None = None
@@ -116,6 +122,7 @@ class MaskLayer:
         self._history = history if history is not None else EditHistory()
         self._edited = False
         self._stroke: _Stroke | None = None
+        self._prompts: tuple[Prompt, ...] = ()
 
     @property
     def data(self) -> np.ndarray:
@@ -136,6 +143,11 @@ class MaskLayer:
     @property
     def history(self) -> EditHistory:
         return self._history
+
+    @property
+    def prompts(self) -> tuple[Prompt, ...]:
+        """The reader's click and box prompts that shaped this mask, oldest first (source pixels)."""
+        return self._prompts
 
     @property
     def can_undo(self) -> bool:
@@ -284,6 +296,56 @@ class MaskLayer:
         row0, row1, col0, col1 = box
         self._apply(box, new_mask[row0:row1, col0:col1].copy(), description, edited_after=bool(by_person))
 
+    # -- prompts ---------------------------------------------------------------------------------
+
+    def apply_prompts(
+        self, prompts: Sequence[Prompt], box: Box | None, pixels: np.ndarray | None, description: str
+    ) -> None:
+        """One prompt gesture as one undo step: new prompts, and ``pixels`` (bool) written into ``box``.
+
+        The step is recorded even when no pixel changes (a click that confirms the outline), so undo
+        always takes the gesture back. ``box`` None (or ``pixels`` None) changes prompts only.
+        """
+        self._finish_stroke()
+        new_prompts = tuple(prompts)
+        old = new = np.zeros((0, 0), dtype=bool)
+        changed_box: Box = (0, 0, 0, 0)
+        if box is not None and pixels is not None:
+            row0, row1, col0, col1 = box
+            region = np.asarray(pixels, dtype=bool)
+            if region.shape != (row1 - row0, col1 - col0):
+                raise ValueError(f"pixels have shape {region.shape}, box {box} needs {(row1 - row0, col1 - col0)}")
+            current = self._data[row0:row1, col0:col1]
+            local = _true_box(current != region)
+            if local is not None:
+                lr0, lr1, lc0, lc1 = local
+                changed_box = (row0 + lr0, row0 + lr1, col0 + lc0, col0 + lc1)
+                old, new = current[lr0:lr1, lc0:lc1].copy(), region[lr0:lr1, lc0:lc1].copy()
+        if changed_box == (0, 0, 0, 0) and new_prompts == self._prompts:
+            return
+        atom = EditAtom(*changed_box, old=old, new=new, description=description, edited_before=self._edited,
+                        edited_after=True, prompts_before=self._prompts, prompts_after=new_prompts)  # fmt: skip
+        self._history.push(atom)
+        self._edited = True
+        self._write_atom(atom, atom.new, new_prompts)
+        self.history_changed.emit()
+
+    def restore_prompts(self, prompts: Sequence[Prompt]) -> None:
+        """Set the prompts without an undo step (loading saved work: there is no earlier state to go back to)."""
+        new_prompts = tuple(prompts)
+        if new_prompts != self._prompts:
+            self._prompts = new_prompts
+            self.prompts_changed.emit()
+
+    def _write_atom(self, atom: EditAtom, pixels: np.ndarray, prompts: tuple[Prompt, ...] | None) -> None:
+        """Put ``pixels`` into the atom's box and ``prompts`` (None: unchanged) in place, and say so."""
+        if atom.row1 > atom.row0 and atom.col1 > atom.col0:
+            self._data[atom.row0 : atom.row1, atom.col0 : atom.col1] = pixels
+            self.changed.emit(atom.box)
+        if prompts is not None and prompts != self._prompts:
+            self._prompts = prompts
+            self.prompts_changed.emit()
+
     # -- undo ------------------------------------------------------------------------------------
 
     def undo(self) -> bool:
@@ -292,9 +354,8 @@ class MaskLayer:
         atom = self._history.pop_undo()
         if atom is None:
             return False
-        self._data[atom.row0 : atom.row1, atom.col0 : atom.col1] = atom.old
         self._edited = atom.edited_before
-        self.changed.emit(atom.box)
+        self._write_atom(atom, atom.old, atom.prompts_before)
         self.history_changed.emit()
         return True
 
@@ -304,9 +365,8 @@ class MaskLayer:
         atom = self._history.pop_redo()
         if atom is None:
             return False
-        self._data[atom.row0 : atom.row1, atom.col0 : atom.col1] = atom.new
         self._edited = atom.edited_after
-        self.changed.emit(atom.box)
+        self._write_atom(atom, atom.new, atom.prompts_after)
         self.history_changed.emit()
         return True
 

@@ -10,6 +10,11 @@ from typing import Literal
 
 PromptKind = Literal["positive", "negative", "box"]
 
+#: What draws the outline from prompts, in the words the review panel and ``evaluate`` show: the network's
+#: guidance channels, or the weight-free GrabCut fallback for weights without them.
+GUIDED_METHOD = "guided network"
+GRABCUT_METHOD = "GrabCut (these weights take no prompts)"
+
 
 @dataclass(frozen=True)
 class Prompt:

@@ -10,12 +10,12 @@ import cv2
 import numpy as np
 
 from busviewer.core.prediction import Prediction
-from busviewer.core.prompts import Prompt
+from busviewer.core.prompts import GRABCUT_METHOD, GUIDED_METHOD, Prompt
 from busviewer.ml.inference import Predictor
 from busviewer.ml.postprocess import probability_to_mask
 
-GUIDED = "guided network"
-GRABCUT = "GrabCut (these weights take no prompts)"
+GUIDED = GUIDED_METHOD
+GRABCUT = GRABCUT_METHOD
 #: GrabCut runs on the prompted region shrunk to this side, so a 12-megapixel frame costs what a small one does.
 _GRABCUT_SIDE = 256
 _GRABCUT_ITERATIONS = 4
@@ -47,11 +47,17 @@ def _disc(mask: np.ndarray, row: float, col: float, radius: int, value: int) -> 
     cv2.circle(mask, (int(round(col)), int(round(row))), radius, value, -1)
 
 
-def grabcut_outline(grey: np.ndarray, lesion_probability: np.ndarray, prompts: Sequence[Prompt]) -> np.ndarray:
+def grabcut_outline(
+    grey: np.ndarray, lesion_probability: np.ndarray, prompts: Sequence[Prompt], base: np.ndarray | None = None
+) -> np.ndarray:
     """GrabCut seeded by the prompts (box: outside is background; clicks: sure lesion / sure tissue) and
-    the AI's probability (likely lesion above 0.5), on the prompted region at a bounded size."""
+    the AI's probability (likely lesion above 0.5), on the prompted region at a bounded size.
+
+    ``base`` is ``probability_to_mask(lesion_probability)`` when the caller already has it: the review
+    reuses one frame's map for every click, and on a 12-megapixel frame the clean-up costs more than GrabCut.
+    """
     rows, cols = grey.shape
-    base = probability_to_mask(lesion_probability)
+    base = probability_to_mask(lesion_probability) if base is None else base
     positives = [p for p in prompts if p.kind == "positive"]
     boxes = [p for p in prompts if p.kind == "box"]
     if not positives and not boxes:

@@ -6,14 +6,17 @@ thread until the compute process answers, never the GUI thread. Nothing here tou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from busviewer.core.prompt_merge import Gesture
+from busviewer.core.prompts import Prompt
 from busviewer.core.review_state import HeatMap
-from busviewer.services.compute.requests import ExplainRequest, ModelSpec, PredictFrameRequest
-from busviewer.services.results import ProposalResult
+from busviewer.services.compute.requests import ExplainRequest, ModelSpec, PredictFrameRequest, PromptRequest
+from busviewer.services.results import PromptResult, ProposalResult
 
 #: The kinds of network copy a lane keeps; each kind has its own copy (Grad-CAM hooks never touch inference).
 MODEL_KINDS = ("predictor", "gradcam")
@@ -57,6 +60,17 @@ class RemoteModel:
         """The AI proposal for one uint8 grey frame (blocks; worker threads only)."""
         result = self._call(PredictFrameRequest(self.spec, grey, frame_index))
         assert isinstance(result, ProposalResult)
+        return result
+
+    def outline_from_prompts(
+        self, grey: np.ndarray, prompts: Sequence[Prompt], frame_index: int, current_mask: np.ndarray | None = None,
+        gestures: Sequence[Gesture] = (), frame_key: str = "",
+    ) -> PromptResult:
+        """The outline the prompts give, merged into ``current_mask`` where ``gestures`` touch it (see
+        ``PromptRequest``); blocks, worker threads only."""
+        request = PromptRequest(self.spec, grey, tuple(prompts), frame_index, current_mask, tuple(gestures), frame_key)
+        result = self._call(request)
+        assert isinstance(result, PromptResult)
         return result
 
     def explain_for_display(self, grey: np.ndarray, target: str) -> HeatMap:

@@ -26,6 +26,24 @@ class ProposalResult:
     device: str
 
 
+@dataclass
+class PromptResult:
+    """What one prompt request returns to the GUI: the rewritten rectangle of the mask, and how it was made.
+
+    ``box`` (half-open rows/cols) and ``pixels`` (bool, the new mask inside it) are None when the gesture
+    changes no pixel; ``method`` says what drew the outline (the guided network, or the weight-free
+    fallback for weights without guidance inputs).
+    """
+
+    box: tuple[int, int, int, int] | None
+    pixels: np.ndarray | None
+    method: str
+    model_id: str
+    replaced_pixels: int = 0
+    added_pixels: int = 0
+    summary: str = ""
+
+
 def reduce_for_display(heat: np.ndarray) -> HeatMap:
     """Shrink a [0, 1] float map to at most ``DISPLAY_SIDE`` pixels a side as uint8, and find its peak."""
     rows, cols = heat.shape

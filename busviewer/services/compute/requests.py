@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from busviewer.core.prompt_merge import Gesture
+from busviewer.core.prompts import Prompt
 from busviewer.core.training_case import LabelledCase
 
 
@@ -30,6 +32,26 @@ class PredictFrameRequest:
     model: ModelSpec
     grey: np.ndarray
     frame_index: int
+
+
+@dataclass(frozen=True)
+class PromptRequest:
+    """The outline of one uint8 grey frame given every click and box prompt of the frame so far.
+
+    With ``current_mask`` (the reader's bool mask at the frame's size) and ``gestures`` (the gestures made
+    since that mask: new prompts, or prompts taken away) the compute process also merges the outline into
+    the mask (``busviewer.core.prompt_merge``) and answers with only the rectangle the gestures rewrite: a
+    ``PromptResult``. ``frame_key`` names the frame (scan key and index) so the weight-free fallback reuses
+    the frame's AI probability between clicks instead of running the network again.
+    """
+
+    model: ModelSpec
+    grey: np.ndarray
+    prompts: tuple[Prompt, ...]
+    frame_index: int = 0
+    current_mask: np.ndarray | None = None
+    gestures: tuple[Gesture, ...] = ()
+    frame_key: str = ""
 
 
 @dataclass(frozen=True)
