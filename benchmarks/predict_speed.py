@@ -1,7 +1,8 @@
 """End-to-end ``predict`` time per image (decode, pre-process, forward, post-process) against the bare forward.
 
 The forward runs through ONNX Runtime when the predictor uses it; torch eager, contiguous and frozen
-TorchScript forwards are timed beside it.
+TorchScript forwards are timed beside it, and so is MONAI's own eager ``AttentionUnet`` at 256 x 256 (when
+MONAI is installed), the reference our end-to-end time must not exceed (``end_to_end_over_monai`` <= 1).
 
 Prints one JSON object. Uses a ~560x470 BUSI image when ../shared/data is present, else the demo scan.
 Run: ``.venv/bin/python benchmarks/predict_speed.py [--weights W] [--runs N]``
@@ -44,6 +45,24 @@ def _frozen(network, batch):  # type: ignore[no-untyped-def]
             runtime(batch)
 
     return run
+
+
+def _monai_reference(runs: int) -> dict[str, float] | None:
+    """Eager forward of MONAI's own AttentionUnet (channels 16-256, strides 2) at 256 x 256, one image."""
+    try:
+        import torch
+        from monai.networks.nets import AttentionUnet
+    except ImportError:
+        return None
+    network = AttentionUnet(spatial_dims=2, in_channels=1, out_channels=1, channels=(16, 32, 64, 128, 256),
+                            strides=(2, 2, 2, 2)).eval()
+    batch = torch.randn(1, 1, 256, 256)
+
+    def forward() -> None:
+        with torch.inference_mode():
+            network(batch)
+
+    return {"forward_ms": round(_median_ms(forward, runs), 2)}
 
 
 def main() -> int:
@@ -105,6 +124,11 @@ def main() -> int:
         results[key]["forward_ms_torch_contiguous"] = round(_median_ms(bare_plain, args.runs), 2)  # type: ignore[index]
         network.to(memory_format=torch.channels_last)
         results[key]["forward_ms_torchscript_frozen"] = round(_median_ms(_frozen(network, batch_cl), args.runs), 2)  # type: ignore[index]
+    results["monai_attention_unet_256"] = _monai_reference(args.runs)
+    if results["monai_attention_unet_256"] is not None:
+        # The bar: our end-to-end predict no slower than a textbook eager MONAI forward at 256 x 256.
+        results["end_to_end_over_monai"] = round(
+            results["single"]["end_to_end_ms"] / results["monai_attention_unet_256"]["forward_ms"], 3)  # type: ignore[index]
     results["source_shape"] = list(shape)
     results["model_id"] = predictor.model_id
     print(json.dumps(results))

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 from busviewer.core.errors import UserFacingError
+
+
+def _patient_pattern(text: str | None) -> re.Pattern[str] | None:
+    if not text:
+        return None
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        raise UserFacingError(f"--patient-pattern {text!r} is not a regular expression ({exc}).") from exc
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,7 +34,12 @@ def run(args: argparse.Namespace) -> int:
 
     choice = choose_weights(args.base)
     base = load_weights(choice.path)
-    cases = [LabelledCase(*load_busi_case(c), c.label, c.case_id) for c in list_busi_cases(args.data_dir)]
+    pattern = _patient_pattern(args.patient_pattern)
+    cases = []
+    for c in list_busi_cases(args.data_dir):
+        match = pattern.search(c.image_path.name) if pattern else None
+        patient = match.group(1) if match and match.groups() else None
+        cases.append(LabelledCase(*load_busi_case(c), c.label, c.case_id, patient))
     config = FineTuneConfig(epochs=args.epochs)
     runner = fine_tune(base, cases, config, device=args.device)
     while True:
@@ -45,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         "metrics_before": summarise(result.before),
         "metrics_after": summarise(result.after),
         "accepted_by_gate": result.accepted,
+        "gate_reason": result.gate.reason if result.gate else "",
     }
     base.network.load_state_dict(result.state)
     model_id = save_weights(base.network.cpu(), args.out, metadata, base.input_size)
@@ -59,11 +75,15 @@ def run(args: argparse.Namespace) -> int:
         "parent_model_version": choice.version_id,
         "train_cases": len(result.train_ids),
         "validation_cases": len(result.validation_ids),
+        "validation_case_ids": result.validation_ids,
+        "gate_reason": metadata["gate_reason"],
+        "held_out_patients": result.gate.held_out_patients if result.gate else None,
+        "held_out_lesion_scans": result.gate.held_out_lesion_scans if result.gate else None,
     }
     if args.json:
         print(json.dumps(summary))
     else:
-        verdict = "accepted" if result.accepted else "refused (validation Dice did not rise)"
-        print(f"Dice {summary['before']['dice']:.3f} -> {summary['after']['dice']:.3f}; gate {verdict}; "
-              f"wrote {args.out} ({model_id}) in {result.seconds:.0f} s")
+        verdict = "accepted" if result.accepted else "refused"
+        print(f"Dice {summary['before']['dice']:.3f} -> {summary['after']['dice']:.3f}; gate {verdict}: "
+              f"{summary['gate_reason']}; wrote {args.out} ({model_id}) in {result.seconds:.0f} s")
     return 0

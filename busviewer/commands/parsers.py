@@ -104,6 +104,9 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     finetune.add_argument("--out", type=Path, required=True, help="weights file to write (always written)")
     finetune.add_argument("--base", type=Path, default=None, help="weights to start from (default: the shipped model)")
     finetune.add_argument("--epochs", type=int, default=8)
+    finetune.add_argument("--patient-pattern", default=None, metavar="REGEX",
+                          help="the first group of a match on the file name is the patient, e.g. '^([A-Z]{4})_'; "
+                               "the gate holds out whole patients")
     finetune.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     finetune.add_argument("--json", action="store_true", help="print one JSON object")
     finetune.set_defaults(handler=finetune_cmd.run)

@@ -55,3 +55,8 @@ STRONG_LESION_PEAK: float = 0.9
 #: When nothing is shown, the strongest candidate is the region around the lesion map's peak where the
 #: probability stays above this share of the peak: what the reader's "show candidate" key reveals.
 CANDIDATE_PEAK_SHARE: float = 0.5
+
+#: The fine-tune gate decides only with at least this many held-out patients and lesion scans: fewer
+#: cannot tell a better model from luck (two patients: a single patient's scans are all alike).
+MIN_HELD_OUT_PATIENTS: int = 2
+MIN_HELD_OUT_LESION_SCANS: int = 4

@@ -19,6 +19,19 @@ from busviewer.core.metrics import (
     roc_auc,
 )
 
+#: Resamples of the bootstrap interval; its seed is fixed so a rerun prints the same interval.
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 0
+
+
+def bootstrap_interval(values: list[float], level: float = 0.95) -> list[float]:
+    """Percentile bootstrap interval of the mean of ``values`` (cases resampled with replacement)."""
+    data = np.asarray(values, dtype=np.float64)
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    means = data[rng.integers(0, data.size, size=(BOOTSTRAP_RESAMPLES, data.size))].mean(axis=1)
+    tail = (1.0 - level) / 2.0
+    return [float(np.quantile(means, tail)), float(np.quantile(means, 1.0 - tail))]
+
 
 @dataclass
 class ImageResult:
@@ -62,8 +75,12 @@ class EvaluationAccumulator:
             raise ValueError("no images were evaluated")
         lesion = [r for r in self.results if not r.truth_empty]
         empty = [r for r in self.results if r.truth_empty]
-        labels = [r.label for r in self.results]
-        probs = np.stack([r.probabilities for r in self.results])
+        # Class metrics count cases a reader classified; unlabelled ones still score the outline.
+        labelled = [r for r in self.results if r.label >= 0] or self.results[:0]
+        if not labelled:
+            return {**self._outline_metrics(lesion, empty), "accuracy": None, "n_labelled": 0}
+        labels = [r.label for r in labelled]
+        probs = np.stack([r.probabilities for r in labelled])
         preds = probs.argmax(axis=1).tolist()
         present = sorted(set(labels) | set(preds))
         matrix_full = confusion_matrix(labels, preds, len(CLASS_NAMES))
@@ -71,13 +88,8 @@ class EvaluationAccumulator:
         scores = per_class_scores(matrix)
         malignant = CLASS_NAMES.index("malignant")
         return {
-            "n_images": len(self.results),
-            "dice": float(np.mean([r.dice for r in lesion])) if lesion else None,
-            "iou": float(np.mean([r.iou for r in lesion])) if lesion else None,
-            "dice_all": float(np.mean([r.dice for r in self.results])),
-            "normal_fp_rate": float(np.mean([r.predicted_any for r in empty])) if empty else None,
-            # Share of lesion images whose outline overlaps the true lesion at all: a miss is Dice 0.
-            "detection_sensitivity": float(np.mean([r.dice > 0 for r in lesion])) if lesion else None,
+            **self._outline_metrics(lesion, empty),
+            "n_labelled": len(labelled),
             "accuracy": float(np.mean([p == t for p, t in zip(preds, labels, strict=True)])),
             "balanced_accuracy": balanced_accuracy(matrix),
             "classes": [CLASS_NAMES[k] for k in present],
@@ -90,6 +102,20 @@ class EvaluationAccumulator:
             "f1": dict(zip((CLASS_NAMES[k] for k in present), scores["f1"], strict=True)),
         }
 
+    def _outline_metrics(self, lesion: list[ImageResult], empty: list[ImageResult]) -> dict[str, Any]:
+        return {
+            "n_images": len(self.results),
+            "n_lesion_images": len(lesion),
+            "dice": float(np.mean([r.dice for r in lesion])) if lesion else None,
+            "dice_ci95": bootstrap_interval([r.dice for r in lesion]) if len(lesion) >= 2 else None,
+            "iou": float(np.mean([r.iou for r in lesion])) if lesion else None,
+            "dice_all": float(np.mean([r.dice for r in self.results])),
+            "normal_fp_rate": float(np.mean([r.predicted_any for r in empty])) if empty else None,
+            # Share of lesion images whose outline overlaps the true lesion at all: a miss is Dice 0.
+            "detection_sensitivity": float(np.mean([r.dice > 0 for r in lesion])) if lesion else None,
+        }
+
     def reliability(self) -> list[tuple[float, float, int]]:
-        probs = np.stack([r.probabilities for r in self.results])
-        return reliability_bins(probs, [r.label for r in self.results], n_bins=15)
+        labelled = [r for r in self.results if r.label >= 0]
+        probs = np.stack([r.probabilities for r in labelled])
+        return reliability_bins(probs, [r.label for r in labelled], n_bins=15)

@@ -21,6 +21,7 @@ from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import UserFacingError
 
 if TYPE_CHECKING:
+    from busviewer.core.review_records import CaseRow
     from busviewer.core.training_case import LabelledCase
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,6 @@ TRAINABLE_STATUSES = frozenset({ReviewStatus.CORRECTED, ReviewStatus.APPROVED})
 
 #: Reasons a reviewed case is left out, as they are shown to the user.
 NO_MASK = "without a mask"
-NO_CLASS = "without a class"
 UNREADABLE = "whose image could not be read"
 SIZE_MISMATCH = "whose mask does not fit the image"
 
@@ -69,24 +69,40 @@ def training_frame(record: CaseRecord) -> FrameReview | None:
     One frame per case keeps frames of one cine loop from landing in both the training and the
     validation part, which would flatter the gate.
     """
-    with_mask = [frame for _, frame in sorted(record.frames.items()) if frame.final_mask is not None]
+    with_mask = [frame for _, frame in sorted(record.frames.items()) if frame.has_mask]
     edited = [frame for frame in with_mask if frame.is_edited]
     candidates = edited or with_mask
     return candidates[0] if candidates else None
 
 
 def case_class(record: CaseRecord) -> str | None:
-    """The reviewer's class, falling back to the AI's class; None when neither is known."""
-    return record.reviewer_class or record.ai_class
+    """The reviewer's class; None when the reader set none (the AI's own class is never a label)."""
+    return record.reviewer_class
 
 
 def skip_reason(record: CaseRecord) -> str | None:
-    """Why a reviewed case cannot be used (without reading its image); None when it can."""
-    if training_frame(record) is None:
-        return NO_MASK
-    if case_class(record) is None:
-        return NO_CLASS
-    return None
+    """Why a reviewed case cannot be used (without reading its image or masks); None when it can."""
+    return _reason(training_frame(record) is not None, case_class(record))
+
+
+def _reason(has_mask: bool, class_name: str | None) -> str | None:
+    # A case without the reader's class still trains the outline (its class loss is skipped).
+    return None if has_mask else NO_MASK
+
+
+def count_usable_rows(rows: Iterable[CaseRow]) -> tuple[int, dict[str, int]]:
+    """``count_usable`` over the case list's rows: the same rule, from what the list already holds."""
+    usable = 0
+    skipped: Counter[str] = Counter()
+    for row in rows:
+        if row.status not in TRAINABLE_STATUSES:
+            continue
+        reason = _reason(row.has_mask, row.reviewer_class or row.ai_class)
+        if reason is None:
+            usable += 1
+        else:
+            skipped[reason] += 1
+    return usable, dict(skipped)
 
 
 def is_reviewed(record: CaseRecord) -> bool:
@@ -115,7 +131,9 @@ def count_usable(records: Iterable[CaseRecord]) -> tuple[int, dict[str, int]]:
     return usable, dict(skipped)
 
 
-def collect_cases_with_report(records: Iterable[CaseRecord], load_frame: FrameLoader) -> CaseCollection:
+def collect_cases_with_report(
+    records: Iterable[CaseRecord], load_frame: FrameLoader, patient_of: Callable[[Path], str | None] | None = None
+) -> CaseCollection:
     """Corrected and approved cases as ``LabelledCase`` objects, with the skipped ones by reason.
 
     Parameters
@@ -125,7 +143,7 @@ def collect_cases_with_report(records: Iterable[CaseRecord], load_frame: FrameLo
     load_frame
         Reads a grey frame (``busviewer.io.scan_loader.load_grey_frame`` in the app).
     """
-    from busviewer.core.training_case import LabelledCase
+    from busviewer.core.training_case import UNKNOWN_LABEL, LabelledCase
 
     collection = CaseCollection()
     for record in records:
@@ -134,7 +152,7 @@ def collect_cases_with_report(records: Iterable[CaseRecord], load_frame: FrameLo
         reason = skip_reason(record)
         frame = training_frame(record)
         class_name = case_class(record)
-        if reason is not None or frame is None or class_name is None:
+        if reason is not None or frame is None:
             collection.skipped.setdefault(reason or NO_MASK, []).append(record.case_id)
             continue
         mask = np.asarray(frame.final_mask, dtype=bool)
@@ -147,8 +165,10 @@ def collect_cases_with_report(records: Iterable[CaseRecord], load_frame: FrameLo
         if image.shape[:2] != mask.shape:
             collection.skipped.setdefault(SIZE_MISMATCH, []).append(record.case_id)
             continue
-        label = CLASS_NAMES.index(class_name)
-        collection.cases.append(LabelledCase(np.ascontiguousarray(image, dtype=np.uint8), mask, label, record.case_id))
+        label = CLASS_NAMES.index(class_name) if class_name is not None else UNKNOWN_LABEL
+        patient = patient_of(record.source_path) if patient_of is not None else None
+        collection.cases.append(
+            LabelledCase(np.ascontiguousarray(image, dtype=np.uint8), mask, label, record.case_id, patient))
     if collection.n_skipped:
         log.info("fine-tune cases: %d usable, %s", len(collection.cases), collection.skipped_summary())
     return collection

@@ -11,13 +11,19 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 
-from busviewer.core.constants import DEFAULT_SEED, MIN_FINETUNE_CASES
+from busviewer.core.constants import (
+    DEFAULT_SEED,
+    MIN_FINETUNE_CASES,
+    MIN_HELD_OUT_PATIENTS,
+    NEAR_DUPLICATE_CORRELATION,
+)
 from busviewer.core.errors import UserFacingError
 from busviewer.core.evaluation import EvaluationAccumulator
-from busviewer.core.gate import gate_accepts
-from busviewer.core.split import stratified_split
+from busviewer.core.gate import GateDecision, gate_decision
+from busviewer.core.split import grouped_stratified_split, near_duplicate_groups
 from busviewer.core.training_case import LabelledCase
 from busviewer.ml.checkpoint import LoadedModel
 from busviewer.ml.dataset import CaseArrays
@@ -60,6 +66,8 @@ class FineTuneResult:
     validation_ids: list[str] = field(default_factory=list)
     cancelled: bool = False
     history: list[EpochRecord] = field(default_factory=list)
+    #: Why the gate accepted or refused, with the held-out patient and scan counts.
+    gate: GateDecision | None = None
 
 
 def score_cases(predictor: Predictor, cases: Sequence[LabelledCase]) -> dict[str, Any]:
@@ -74,17 +82,37 @@ def score_cases(predictor: Predictor, cases: Sequence[LabelledCase]) -> dict[str
     return metrics
 
 
+def patient_groups(cases: Sequence[LabelledCase]) -> list[str]:
+    """A group per case: its patient when known, else its near-identical scans (captured twice) share one."""
+    import cv2
+
+    groups: list[str | None] = [f"patient:{c.patient}" if c.patient else None for c in cases]
+    unknown = [i for i, g in enumerate(groups) if g is None]
+    if unknown:
+        thumbs = np.stack([cv2.resize(cases[i].image, (16, 16), interpolation=cv2.INTER_AREA).ravel() for i in unknown])
+        for i, root in zip(unknown, near_duplicate_groups(thumbs, NEAR_DUPLICATE_CORRELATION), strict=True):
+            groups[i] = f"scan:{cases[unknown[root]].case_id}"
+    return [str(g) for g in groups]
+
+
 def split_cases(cases: Sequence[LabelledCase], config: FineTuneConfig) -> tuple[list[LabelledCase], list[LabelledCase]]:
-    """Stratified train/validation split with a fixed seed; refuses too few cases in one sentence."""
+    """Train/validation split by patient (whole patients on one side), stratified by class, fixed seed.
+
+    At least ``MIN_HELD_OUT_PATIENTS`` patients are held out when there are enough to train on too;
+    refuses too few cases in one sentence.
+    """
     if len(cases) < MIN_CASES:
         raise UserFacingError(
             f"Fine-tuning needs at least {MIN_CASES} corrected or approved cases; this workspace has {len(cases)}."
         )
-    train_idx, val_idx = stratified_split([c.label for c in cases], config.validation_fraction, config.seed)
-    if len(val_idx) < 2:
-        rest = [i for i in train_idx if i not in val_idx][: 2 - len(val_idx)]
-        val_idx = sorted(val_idx + rest)
-        train_idx = [i for i in train_idx if i not in rest]
+    groups = patient_groups(cases)
+    n_groups = len(set(groups))
+    fraction = config.validation_fraction
+    if n_groups > MIN_HELD_OUT_PATIENTS:
+        fraction = max(fraction, (MIN_HELD_OUT_PATIENTS + 0.5) / n_groups)
+    train_idx, val_idx = grouped_stratified_split([c.label for c in cases], groups, min(fraction, 0.5), config.seed)
+    if not val_idx or not train_idx:
+        raise UserFacingError(f"The {len(cases)} cases come from too few patients to hold any out for the gate.")
     return [cases[i] for i in train_idx], [cases[i] for i in val_idx]
 
 
@@ -125,11 +153,13 @@ def fine_tune(
     candidate.network.load_state_dict(result.best_state)
     yield PhaseRecord("evaluate-after")
     after = score_cases(Predictor(device=device, loaded=candidate, flip_tta=False, runtime="torch"), val_cases)
-    accepted = gate_accepts(before, after)
+    held_out_patients = len(set(patient_groups(val_cases)))
+    decision = gate_decision(before, after, held_out_patients)
+    accepted = decision.accepted
     return FineTuneResult(
         state={k: v.detach().cpu() for k, v in candidate.network.state_dict().items()},
         before=before, after=after, accepted=accepted, seconds=time.perf_counter() - started,
-        train_ids=ids[0], validation_ids=ids[1], history=result.history,
+        train_ids=ids[0], validation_ids=ids[1], history=result.history, gate=decision,
     )
 
 

@@ -33,9 +33,14 @@ class JointLoss(nn.Module):
         label: torch.Tensor,
     ) -> tuple[torch.Tensor, dict[str, float]]:
         seg = soft_dice_loss(mask_logits, mask) + F.binary_cross_entropy_with_logits(mask_logits, mask)
-        cls = F.cross_entropy(
-            class_logits, label, weight=self.per_class_weights, label_smoothing=self.label_smoothing
-        )
+        if bool((label >= 0).any()):
+            # Cases without a reader's class (label -1) train the outline only.
+            cls = F.cross_entropy(
+                class_logits, label, weight=self.per_class_weights, label_smoothing=self.label_smoothing,
+                ignore_index=-1,
+            )
+        else:
+            cls = class_logits.sum() * 0.0
         total = seg + self.class_weight * cls
         return total, {"seg_loss": float(seg.detach()), "cls_loss": float(cls.detach())}
 

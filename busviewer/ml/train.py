@@ -131,10 +131,9 @@ def validate(
     """
     network.eval()
     indices = list(range(len(data))) if indices is None else list(indices)
-    n_cases = len(indices)
     if dist.is_available() and dist.is_initialized():
         indices = indices[dist.get_rank() :: dist.get_world_size()]
-    sums = torch.zeros(4, dtype=torch.float64)
+    sums = torch.zeros(5, dtype=torch.float64)
     for start in range(0, len(indices), batch_size):
         images, masks, labels = data.batch(indices[start : start + batch_size], rng=None)
         mask_logits, class_logits = network(images.to(device))
@@ -149,19 +148,22 @@ def validate(
                 sums[1] += inter / union
                 sums[2] += 1
         sums[3] += float((class_logits.argmax(1).cpu() == labels).sum())
+        sums[4] += float((labels >= 0).sum())
     if dist.is_available() and dist.is_initialized():
         dist.all_reduce(sums)
     n_lesion = max(float(sums[2]), 1.0)
     return {
         "dice": float(sums[0]) / n_lesion,
         "iou": float(sums[1]) / n_lesion,
-        "accuracy": float(sums[3]) / max(n_cases, 1),
+        "accuracy": float(sums[3]) / max(float(sums[4]), 1.0),
         "n_lesion": float(sums[2]),
     }
 
 
 def _class_weights(labels: np.ndarray, n_classes: int) -> torch.Tensor:
-    counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
+    counts = np.bincount(labels[labels >= 0], minlength=n_classes).astype(np.float64)
+    if not counts.any():
+        return torch.ones(n_classes, dtype=torch.float32)
     weights = np.where(counts > 0, 1.0 / np.sqrt(np.maximum(counts, 1)), 0.0)
     weights = weights / weights[counts > 0].mean()
     return torch.tensor(weights, dtype=torch.float32)

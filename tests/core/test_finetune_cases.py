@@ -11,7 +11,6 @@ from PIL import Image
 from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus
 from busviewer.core.errors import ScanLoadError
 from busviewer.core.finetune_cases import (
-    NO_CLASS,
     NO_MASK,
     SIZE_MISMATCH,
     UNREADABLE,
@@ -20,6 +19,7 @@ from busviewer.core.finetune_cases import (
     count_usable,
     training_frame,
 )
+from busviewer.core.training_case import UNKNOWN_LABEL
 from busviewer.io.scan_loader import load_grey_frame
 from tests.core.finetune_helpers import ImageShelf, reviewed_record
 
@@ -45,7 +45,7 @@ def test_reviewed_cases_become_labelled_cases_with_the_reviewers_class_and_mask(
     assert cases[0].image.dtype == np.uint8 and cases[0].image[0, 0] == 7
 
 
-def test_the_ai_class_is_the_fallback_and_unreviewed_cases_are_ignored(shelf: ImageShelf) -> None:
+def test_the_ai_class_is_never_a_label_and_unreviewed_cases_are_ignored(shelf: ImageShelf) -> None:
     mask = disc_mask()
     shelf.images["b.png"] = np.zeros(mask.shape, np.uint8)
     approved = CaseRecord("b", Path("/w/b.png"), status=ReviewStatus.APPROVED, reviewer_class=None,
@@ -53,16 +53,17 @@ def test_the_ai_class_is_the_fallback_and_unreviewed_cases_are_ignored(shelf: Im
     unreviewed = CaseRecord("c", Path("/w/c.png"), status=ReviewStatus.AI_PROPOSED, reviewer_class="benign",
                             frames={0: FrameReview(0, ai_mask=mask, ai_probabilities=(0.1, 0.7, 0.2))})
     collection = collect_cases_with_report([approved, unreviewed], load_frame=shelf)
-    assert [(c.case_id, c.label) for c in collection.cases] == [("b", 1)]
+    assert [(c.case_id, c.label) for c in collection.cases] == [("b", UNKNOWN_LABEL)]
     np.testing.assert_array_equal(collection.cases[0].mask, mask)
     assert collection.n_skipped == 0 and collection.skipped_summary() == ""
     assert shelf.calls == 1
 
 
-def test_cases_without_a_mask_or_a_class_are_skipped_and_counted(shelf: ImageShelf) -> None:
+def test_cases_without_a_mask_are_skipped_and_without_a_class_train_the_outline_only(shelf: ImageShelf) -> None:
     mask = disc_mask()
     shelf.images["ok.png"] = np.zeros(mask.shape, np.uint8)
     shelf.images["small.png"] = np.zeros((10, 10), np.uint8)
+    shelf.images["z.png"] = np.zeros(mask.shape, np.uint8)
     no_mask = CaseRecord("no-mask", Path("/w/x.png"), status=ReviewStatus.CORRECTED, reviewer_class="benign",
                          frames={0: FrameReview(0)})
     no_frames = CaseRecord("no-frames", Path("/w/y.png"), status=ReviewStatus.APPROVED, reviewer_class="benign")
@@ -73,13 +74,13 @@ def test_cases_without_a_mask_or_a_class_are_skipped_and_counted(shelf: ImageShe
     records = [no_mask, no_frames, no_class, wrong_size, usable]
 
     collection = collect_cases_with_report(records, load_frame=shelf)
-    assert [c.case_id for c in collection.cases] == ["ok"]
-    assert collection.skipped == {NO_MASK: ["no-mask", "no-frames"], NO_CLASS: ["no-class"], SIZE_MISMATCH: ["wrong-size"]}
-    assert collection.skipped_summary() == (
-        "4 skipped: 2 without a mask, 1 without a class, 1 whose mask does not fit the image"
-    )
+    assert [c.case_id for c in collection.cases] == ["no-class", "ok"]
+    # The AI's class is never used as a label: the reader set none, so the class head skips this case.
+    assert [c.label for c in collection.cases] == [UNKNOWN_LABEL, 1]
+    assert collection.skipped == {NO_MASK: ["no-mask", "no-frames"], SIZE_MISMATCH: ["wrong-size"]}
+    assert collection.skipped_summary() == "3 skipped: 2 without a mask, 1 whose mask does not fit the image"
     # The cheap count (no images read) agrees except for what only the image can tell.
-    assert count_usable(records) == (2, {NO_MASK: 2, NO_CLASS: 1})
+    assert count_usable(records) == (3, {NO_MASK: 2})
 
 
 def test_an_unreadable_image_is_skipped_not_fatal(shelf: ImageShelf) -> None:

@@ -76,3 +76,21 @@ def test_evaluation_empty_mask_rules() -> None:
     assert m["confusion_matrix"] == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
     assert m["auc_malignant"] == 1.0
     assert m["n_images"] == 4
+
+
+def test_detection_sensitivity_and_dice_interval() -> None:
+    from busviewer.core.evaluation import EvaluationAccumulator
+
+    acc = EvaluationAccumulator()
+    truth = np.zeros((20, 20), bool)
+    truth[5:15, 5:15] = True
+    probs = np.array([0.1, 0.8, 0.1])
+    acc.add("hit", 1, probs, truth, truth)
+    acc.add("miss", 1, probs, np.zeros_like(truth), truth)  # nothing outlined: Dice 0, not detected
+    half = truth.copy()
+    half[5:10] = False
+    acc.add("half", 1, probs, half, truth)
+    metrics = acc.metrics()
+    assert metrics["detection_sensitivity"] == 2 / 3
+    low, high = metrics["dice_ci95"]
+    assert 0.0 <= low < metrics["dice"] < high <= 1.0

@@ -189,3 +189,34 @@ def test_finetune_cli_too_few_cases_is_error_and_exit_2(
     assert code == 2
     assert err.startswith("error: Fine-tuning needs at least")
     assert not out.exists()
+
+
+def test_split_holds_out_whole_patients_and_at_least_two() -> None:
+    import numpy as np
+
+    from busviewer.core.training_case import LabelledCase
+    from busviewer.ml.finetune import FineTuneConfig, split_cases
+
+    rng = np.random.default_rng(0)
+    cases = []
+    for patient in range(5):
+        for view in range(4):
+            image = (rng.random((40, 40)) * 255).astype(np.uint8)  # distinct scans, no twins
+            cases.append(LabelledCase(image, np.zeros((40, 40), bool), 1, f"p{patient}-{view}", f"P{patient}"))
+    train, val = split_cases(cases, FineTuneConfig())
+    assert {c.patient for c in train}.isdisjoint({c.patient for c in val})
+    assert len({c.patient for c in val}) >= 2 and train
+
+
+def test_twins_without_a_patient_stay_on_one_side() -> None:
+    import numpy as np
+
+    from busviewer.core.training_case import LabelledCase
+    from busviewer.ml.finetune import patient_groups
+
+    rng = np.random.default_rng(1)
+    base = (rng.random((40, 40)) * 255).astype(np.uint8)
+    twin = np.clip(base.astype(int) + 1, 0, 255).astype(np.uint8)  # the same scan saved again
+    other = (rng.random((40, 40)) * 255).astype(np.uint8)
+    groups = patient_groups([LabelledCase(x, np.zeros((40, 40), bool), 1, str(i)) for i, x in enumerate((base, twin, other))])
+    assert groups[0] == groups[1] != groups[2]
