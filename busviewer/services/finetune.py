@@ -150,12 +150,14 @@ def finetune_job(
     UserFacingError
         Too few usable cases, unreadable weights, or an internal failure (as one sentence).
     """
+    from busviewer.io.patients import read_patient_id
     from busviewer.io.scan_loader import load_grey_frame
     from busviewer.services.compute.client import compute_process
 
     with failures_as_sentences():
         yield JobPhase("collect")
-        collection = collect_cases_with_report(records, load_frame or load_grey_frame)
+        # DICOM PatientID groups a patient's scans, so the gate holds out whole patients.
+        collection = collect_cases_with_report(records, load_frame or load_grey_frame, read_patient_id)
         request = FineTuneRequest(
             registry.base_weights, registry.root, collection.cases, collection.skipped_summary(), config, device
         )
