@@ -33,7 +33,8 @@ class LesionMeasurements:
 
     Pixel values are always present; ``*_mm`` values are None when the scan is uncalibrated.
     Endpoints are (row, col) image coordinates (pixel centres at integers), for drawing calipers.
-    The long axis is the maximum Feret diameter, the short axis the longest chord perpendicular to it.
+    The long axis is the maximum Feret diameter, the short axis the longest chord perpendicular to it
+    that lies inside the outline (it never ends outside a concave lesion).
     ``orientation_deg`` is the angle of the lesion's long (principal) axis from the horizontal as
     shown on screen, positive when it rises to the right, in (-90, 90]; it comes from the second
     moments, which agree with the drawn long axis within a few degrees for elongated lesions.
@@ -139,7 +140,7 @@ def measure_mask(mask: np.ndarray, calibration: Calibration | None = None) -> Le
     hull = _hull_points(outline * spacing)
 
     long_ends = _farthest_pair(hull)
-    short_ends = _longest_perpendicular_chord(hull, long_ends)
+    short_ends = _longest_inside_chord([c * spacing for c in contours], long_ends)
     long_px = _pixel_ends(long_ends, spacing)
     short_px = _pixel_ends(short_ends, spacing)
     orientation = _principal_orientation(piece, spacing)
@@ -241,29 +242,38 @@ def _farthest_pair(hull: np.ndarray) -> np.ndarray:
     return np.stack([hull[first], hull[second]])
 
 
-def _longest_perpendicular_chord(hull: np.ndarray, long_ends: np.ndarray) -> np.ndarray:
-    """The longest segment inside the hull perpendicular to the long axis, shape (2, 2).
+def _longest_inside_chord(outlines: list[np.ndarray], long_ends: np.ndarray, samples: int = 512) -> np.ndarray:
+    """The longest segment perpendicular to the long axis that lies inside the outline, shape (2, 2).
 
-    Chord length along the long axis is concave on a convex polygon and linear between vertices,
-    so the longest chord passes through a vertex: try the chord through each one.
+    A chord of the convex hull can leave a concave (e.g. kidney-shaped) lesion and end in tissue; this one
+    is cut by the outline itself (even-odd rule, so holes count as outside), at ``samples`` positions along
+    the long axis.
     """
     axis = long_ends[1] - long_ends[0]
     along = axis / np.linalg.norm(axis)
     across = np.array([-along[1], along[0]])
-    starts, ends = hull, np.roll(hull, -1, axis=0)
+    starts = np.concatenate([c for c in outlines])
+    ends = np.concatenate([np.roll(c, -1, axis=0) for c in outlines])
     t_start, t_end = starts @ along, ends @ along
-    t_vertex = hull @ along
-    span = t_end - t_start
-    usable = np.abs(span) > 1e-12
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = (t_vertex[:, None] - t_start[None, :]) / np.where(usable, span, 1.0)[None, :]
-    hits = usable[None, :] & (frac >= -1e-9) & (frac <= 1.0 + 1e-9)
-    crossing = starts[None, :, :] + frac[..., None] * (ends - starts)[None, :, :]
-    offset = crossing @ across
-    high = np.where(hits, offset, -np.inf)
-    low = np.where(hits, offset, np.inf)
-    best = int(np.argmax(high.max(axis=1) - low.min(axis=1)))
-    return np.stack([crossing[best, int(np.argmin(low[best]))], crossing[best, int(np.argmax(high[best]))]])
+    low, high = float(min(t_start.min(), t_end.min())), float(max(t_start.max(), t_end.max()))
+    positions = np.linspace(low, high, samples + 2)[1:-1]
+    best_length, best = -1.0, np.stack([long_ends[0], long_ends[0]])
+    for t in positions:
+        # Half-open crossing test: a vertex exactly on the line is counted once.
+        crossing = (t_start <= t) != (t_end <= t)
+        if crossing.sum() < 2:
+            continue
+        a, b = starts[crossing], ends[crossing]
+        frac = (t - t_start[crossing]) / (t_end[crossing] - t_start[crossing])
+        points = a + frac[:, None] * (b - a)
+        order = np.argsort(points @ across)
+        points = points[order]
+        inside = points[: len(points) // 2 * 2].reshape(-1, 2, 2)
+        lengths = np.linalg.norm(inside[:, 1] - inside[:, 0], axis=1)
+        k = int(np.argmax(lengths))
+        if lengths[k] > best_length:
+            best_length, best = float(lengths[k]), inside[k]
+    return best
 
 
 def _pixel_ends(ends: np.ndarray, spacing: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -45,7 +46,10 @@ KEYS: dict[tuple[str, str], str] = {
     ("category", "4B"): "Ctrl+Alt+4", ("category", "4C"): "Ctrl+Shift+4", ("category", "5"): "Ctrl+5",
 }
 _CHOICES: dict[str, tuple[str, ...]] = {**DESCRIPTORS, "category": CATEGORIES, "laterality": LATERALITIES}
-_AI_STYLE = f"QToolButton {{ border: 1px dashed {theme.ACCENT_LIGHT}; }}"
+#: Compact word buttons; the reported word is filled, the AI's word has a dashed border.
+_BUTTON_STYLE = (f"QToolButton {{ padding: 1px 3px; }} "
+                 f"QToolButton:checked {{ background: {theme.ACCENT}; color: {theme.ACCENT_TEXT}; }}")
+_AI_STYLE = _BUTTON_STYLE + f" QToolButton {{ border: 1px dashed {theme.ACCENT_TEXT}; border-radius: 2px; }}"
 _COMMENT_DEBOUNCE_MS = 600
 
 
@@ -75,11 +79,16 @@ class BiradsPanel(QWidget):
         self.notes: dict[str, QLabel] = {}
         self._groups: dict[str, QButtonGroup] = {}
         for row, name in enumerate(_CHOICES, start=1):
-            grid.addWidget(QLabel(TITLES[name]), row, 0)
-            grid.addLayout(self._button_row(name), row, 1)
+            # The note (AI's confidence, or that the word is the reader's) sits under the row's title, so
+            # the rows stay narrow enough for a side panel.
+            title = QVBoxLayout()
+            title.setSpacing(0)
+            title.addWidget(QLabel(TITLES[name]))
             note = QLabel("")
-            note.setStyleSheet(f"color: {theme.TEXT_DIM};")
-            grid.addWidget(note, row, 2)
+            note.setStyleSheet(f"color: {theme.TEXT_DIM}; font-size: 9px;")
+            title.addWidget(note)
+            grid.addLayout(title, row, 0)
+            grid.addLayout(self._button_row(name), row, 1, 1, 2)
             self.notes[name] = note
         row = len(_CHOICES) + 1
         self.reason = QLabel("")
@@ -130,7 +139,7 @@ class BiradsPanel(QWidget):
             key = KEYS.get((name, word))
             button.setToolTip(word + (f" ({key})" if key else "") + "; click again to go back to the AI's word")
             button.setCheckable(True)
-            button.setAutoRaise(False)
+            button.setStyleSheet(_BUTTON_STYLE)
             button.clicked.connect(lambda checked, n=name, w=word: self._on_clicked(n, w, checked))
             group.addButton(button)
             layout.addWidget(button)
@@ -182,7 +191,7 @@ class BiradsPanel(QWidget):
         chosen = reader.get(name) or ai_word
         for word, button in self.buttons[name].items():
             button.setChecked(word == chosen)
-            button.setStyleSheet(_AI_STYLE if word == ai_word else "")
+            button.setStyleSheet(_AI_STYLE if word == ai_word else _BUTTON_STYLE)
         note = self.notes[name]
         source = "DICOM" if name == "laterality" else "AI"
         if reader.get(name):

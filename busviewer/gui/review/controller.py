@@ -15,6 +15,7 @@ from busviewer.core.mask import MaskLayer
 from busviewer.core.review_state import FrameState, ReviewState, state_for_scan
 from busviewer.core.scan import UltrasoundScan
 from busviewer.gui.review.birads_review import BiradsController
+from busviewer.gui.review.calipers import CaliperController
 from busviewer.gui.review.editing import EditController, default_brush_radius
 from busviewer.gui.review.measuring import MeasurementController
 from busviewer.gui.review.panels import ClassPanel, LayersPanel, MeasurementPanel
@@ -75,6 +76,7 @@ class ReviewController(QObject):
             self.canvas, self.measurement_panel, lambda: self.editing.gesture_in_progress, self
         )
         self.birads = BiradsController(self)
+        self.calipers = CaliperController(self.canvas, self)
         self._build_actions()
         self._connect()
 
@@ -125,7 +127,11 @@ class ReviewController(QObject):
         for action in (self.run_action, self.accept_action):
             toolbar.addAction(action)
         toolbar.addSeparator()
-        for action in (edit.navigate_action, edit.brush_action, edit.eraser_action, edit.lasso_action):
+        edit.tool_group.addAction(self.calipers.action)
+        menu.addAction(self.calipers.action)
+        menu.addAction(self.calipers.clear_action)
+        for action in (edit.navigate_action, edit.brush_action, edit.eraser_action, edit.lasso_action,
+                       self.calipers.action):  # fmt: skip
             toolbar.addAction(action)
         toolbar.addWidget(edit.radius_box)
         for action in (edit.undo_action, edit.redo_action, edit.fill_holes_action, edit.islands_action,
@@ -149,6 +155,10 @@ class ReviewController(QObject):
         self.measuring.measured.connect(self.birads.set_measurements)
         proposal.prediction_applied.connect(lambda _frame: self.birads.schedule())
         self.birads.changed.connect(lambda: self.state_changed.emit(self.state))
+        self.calipers.action.triggered.connect(lambda _checked=False: self.select_caliper())
+        self.measuring.measured.connect(self.calipers.set_measurements)
+        self.calipers.axes_adjusted.connect(self.measuring.show_adjusted)
+        layers.mask_visible_changed.connect(self.calipers.overlay.set_wanted_visible)
         # H hides the calipers with the mask; the Measurements panel's box still hides them on their own.
         layers.mask_visible_changed.connect(
             lambda shown: self.measuring.calipers.set_wanted_visible(shown and self.measurement_panel.calipers.isChecked()))
@@ -203,6 +213,8 @@ class ReviewController(QObject):
             self.measuring.bind("", None, calibration or self.measuring.calibration)
         self.proposal.show(self.scan, state, self.session.frame_index)
         self.birads.bind(self.scan, state, frame)
+        if state is not None:
+            self.calipers.bind(state.scan_key, self.session.frame_index, self.scan.calibration)
         self._refresh_class_panel()
         self.copy_next_action.setEnabled(self.scan is not None and self.session.frame_index + 1 < self.scan.n_frames)
 
@@ -300,6 +312,12 @@ class ReviewController(QObject):
         self.class_panel.set_reviewer_class(name)
         self.state_changed.emit(self.state)
 
+    def select_caliper(self) -> None:
+        """Install the caliper tool (M): draw manual calipers, drag axis end points."""
+        self.editing.finish_gestures()
+        self.canvas.set_tool(self.calipers.tool)
+        self.calipers.action.setChecked(True)
+
     def set_weights(self, weights: Path) -> None:
         """Use other weights (e.g. a fine-tuned model) and re-run the frame on screen."""
         self.proposal.set_weights(weights)
@@ -308,7 +326,7 @@ class ReviewController(QObject):
         """Every review action that has a keyboard shortcut."""
         actions = [self.run_action, self.accept_action, self.copy_next_action, self.toggle_mask_action,
                    self.toggle_heat_action, self.toggle_doubt_action, *self.editing.actions,
-                   *self.birads.actions]  # fmt: skip
+                   self.calipers.action, *self.birads.actions]  # fmt: skip
         return [action for action in actions if not action.shortcut().isEmpty()]
 
     def wait_idle(self, timeout_ms: int = -1) -> bool:

@@ -103,6 +103,12 @@ class MeasurementController(QObject):
             on_result=lambda result: self._apply(generation, frame, result),
         )
 
+    def show_adjusted(self, measurements: LesionMeasurements) -> None:
+        """Show measurements whose axes the reader moved; they hold until the mask is measured again."""
+        if self.frame is not None:
+            self.frame.measurements = measurements
+        self._show(measurements)
+
     def _apply(self, generation: Generation, frame: FrameState, result: LesionMeasurements | None) -> None:
         if generation != self._wanted:
             return
