@@ -78,8 +78,18 @@ class FrameState:
         """True when a person edited or accepted the mask; the AI may then no longer replace it."""
         return self.mask is not None and (self.mask.edited or self.accepted_ai)
 
+    @property
+    def candidate_shown(self) -> bool:
+        """True when the mask is the AI's strongest withheld candidate (the reader asked to see it)."""
+        candidate = self.prediction.candidate_mask if self.prediction is not None else None
+        return (candidate is not None and self.mask is not None and bool(candidate.any())
+                and np.array_equal(self.mask.data, candidate))
+
     def mask_source(self) -> str:
         """Where the mask on screen came from, in words for the panel."""
+        if self.candidate_shown:
+            return ("Mask: the AI's strongest candidate, accepted by you" if self.reader_owned
+                    else "Mask: the AI's strongest candidate, shown on request, not yet reviewed")
         if self.prediction is not None and self.prediction.withheld_lesion_pixels and not self.reader_owned:
             return (
                 f"Mask: AI calls this scan normal, so its {self.prediction.withheld_lesion_pixels} px "

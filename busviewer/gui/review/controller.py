@@ -16,6 +16,7 @@ from busviewer.core.review_state import FrameState, ReviewState, state_for_scan
 from busviewer.core.scan import UltrasoundScan
 from busviewer.gui.review.birads_review import BiradsController
 from busviewer.gui.review.calipers import CaliperController
+from busviewer.gui.review.candidate import SHOW_CANDIDATE_KEY, has_candidate, panel_remarks, show_candidate
 from busviewer.gui.review.editing import EditController, default_brush_radius
 from busviewer.gui.review.measuring import MeasurementController
 from busviewer.gui.review.panels import ClassPanel, LayersPanel, MeasurementPanel
@@ -107,6 +108,8 @@ class ReviewController(QObject):
         self.run_action.setToolTip("Run the AI on the frame on screen (R)")
         self.accept_action = _action(self, "Accept AI mask", "A", self.accept_ai_mask)
         self.copy_next_action = _action(self, "Copy mask to next frame", "Ctrl+Shift+N", self.copy_mask_to_next_frame)
+        self.candidate_action = _action(self, "Show AI candidate", SHOW_CANDIDATE_KEY, self.show_candidate)
+        self.candidate_action.setToolTip(f"Show the AI's strongest withheld candidate as a proposal ({SHOW_CANDIDATE_KEY})")
         self.toggle_mask_action = _action(self, "Show mask", "H", self.layers_panel.mask_visible.setChecked, True)
         self.toggle_heat_action = _action(self, "Show Grad-CAM", "G", self.layers_panel.heat_visible.setChecked, True)
         self.toggle_doubt_action = _action(
@@ -115,7 +118,7 @@ class ReviewController(QObject):
         self.toggle_mask_action.setChecked(True)
         edit = self.editing
         menu, toolbar = self.window.tools_menu, self.window.review_toolbar
-        for action in (self.run_action, self.accept_action, self.copy_next_action):
+        for action in (self.run_action, self.accept_action, self.candidate_action, self.copy_next_action):
             menu.addAction(action)
         menu.addSeparator()
         for action in edit.actions:
@@ -227,6 +230,8 @@ class ReviewController(QObject):
         panel.set_familiarity(*((prediction.familiarity_distance, prediction.familiarity_threshold)
                                 if prediction is not None else (None, None)))
         self.accept_action.setEnabled(prediction is not None)
+        self.candidate_action.setEnabled(has_candidate(frame))
+        panel.set_remarks(*panel_remarks(frame))
         if self.scan is None:
             panel.set_message("no scan")
         elif prediction is not None:
@@ -288,9 +293,17 @@ class ReviewController(QObject):
             return
         self.editing.finish_gestures()
         frame.accepted_ai = True
-        self.editing.layer.set_mask(frame.prediction.mask, description="accept AI mask", by_person=True)
+        # With the candidate on screen (C), accepting takes what the reader sees, not the empty outline.
+        accepted = frame.mask.data if frame.candidate_shown and frame.mask is not None else frame.prediction.mask
+        self.editing.layer.set_mask(accepted, description="accept AI mask", by_person=True)
         self.editing.overlay.set_reader_owned(True)
         self._on_history_changed()
+
+    def show_candidate(self) -> None:
+        """Show the AI's strongest withheld candidate as a proposal (C): one undo step."""
+        self.editing.finish_gestures()
+        if show_candidate(self.frame_state):
+            self.window.show_status("Showing the AI's strongest candidate: A accepts it, Ctrl+Z takes it back.")
 
     def copy_mask_to_next_frame(self) -> None:
         """Start the next frame's mask from this one (one undo step there) and show that frame."""
@@ -324,7 +337,7 @@ class ReviewController(QObject):
 
     def shortcut_actions(self) -> list[QAction]:
         """Every review action that has a keyboard shortcut."""
-        actions = [self.run_action, self.accept_action, self.copy_next_action, self.toggle_mask_action,
+        actions = [self.run_action, self.accept_action, self.candidate_action, self.copy_next_action, self.toggle_mask_action,
                    self.toggle_heat_action, self.toggle_doubt_action, *self.editing.actions,
                    self.calipers.action, *self.birads.actions]  # fmt: skip
         return [action for action in actions if not action.shortcut().isEmpty()]

@@ -126,6 +126,12 @@ class ClassPanel(QWidget):
         grid.addWidget(self.mask_source, 6, 0, 1, 2)
         self.unfamiliar = _caution()
         grid.addWidget(self.unfamiliar, 7, 0, 1, 2)
+        # Where the AI's class and outline disagree, and where its strongest withheld candidate lies.
+        self.disagreement = _caution()
+        grid.addWidget(self.disagreement, 8, 0, 1, 2)
+        self.candidate = _caution()
+        grid.addWidget(self.candidate, 9, 0, 1, 2)
+        self._bars_dimmed = False
         grid.setColumnStretch(1, 1)
 
     def set_busy(self, busy: bool) -> None:
@@ -161,7 +167,8 @@ class ClassPanel(QWidget):
         self.uncertainty.setText(f"Border uncertainty: {word} ({score:.2f})")
 
     def set_familiarity(self, distance: float | None, threshold: float | None) -> None:
-        """Warn when the scan looks unlike the model's training scans; quiet otherwise or when unknown."""
+        """Warn when the scan looks unlike the model's training scans, and dim the class bars so a
+        "benign 100 %" there does not read as knowledge; quiet otherwise or when unknown."""
         unfamiliar = distance is not None and threshold is not None and distance > threshold
         self.unfamiliar.setVisible(unfamiliar)
         if unfamiliar:
@@ -169,6 +176,29 @@ class ClassPanel(QWidget):
                 f"This scan looks unlike the breast ultrasound the AI was trained on (distance {distance:.1f}, "
                 f"training scans up to {threshold:.1f}). Treat its proposal with extra care."
             )
+        self._dim_bars(unfamiliar)
+
+    @property
+    def bars_dimmed(self) -> bool:
+        """True while the class bars are drawn faint (the scan is unlike the training scans)."""
+        return self._bars_dimmed
+
+    def _dim_bars(self, dimmed: bool) -> None:
+        if dimmed == self._bars_dimmed:
+            return
+        self._bars_dimmed = dimmed
+        style = (f"QProgressBar {{ color: {theme.TEXT_DISABLED}; }} "
+                 f"QProgressBar::chunk {{ background: {theme.BORDER}; }}") if dimmed else ""
+        tip = "Faint: the scan is unlike the AI's training scans, so these numbers mean little" if dimmed else ""
+        for bar in self.bars.values():
+            bar.setStyleSheet(style)
+            bar.setToolTip(tip)
+
+    def set_remarks(self, disagreement: str, candidate: str) -> None:
+        """Show the class/outline disagreement and the withheld candidate's note; empty hides each."""
+        for label, text in ((self.disagreement, disagreement), (self.candidate, candidate)):
+            label.setText(text)
+            label.setVisible(bool(text))
 
     def set_mask_source(self, text: str) -> None:
         self.mask_source.setText(text)
