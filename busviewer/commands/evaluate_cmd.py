@@ -63,7 +63,10 @@ def _split_settings(weights: Path | None, seed: int | None, patient_pattern: str
     """The split seed and patient pattern: as given, else as recorded in the weights by their training run."""
     from busviewer.ml.checkpoint import default_weights_path, read_metadata
 
-    metadata = read_metadata(weights or default_weights_path())
+    try:
+        metadata = read_metadata(weights or default_weights_path())
+    except Exception:  # noqa: BLE001 - an unreadable file is refused in a sentence when the model loads
+        metadata = {}
     if seed is None:
         seed = int(metadata.get("split_seed", DEFAULT_SEED))
     if patient_pattern is None:

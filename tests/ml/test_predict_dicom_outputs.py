@@ -39,7 +39,14 @@ def test_predict_writes_seg_sr_and_pdf_for_a_dicom(
     lesion = np.zeros((192, 192), np.float32)
     lesion[60:120, 70:140] = 0.9
     classes = np.array([0.1, 0.7, 0.2], np.float32)
-    monkeypatch.setattr(Predictor, "forward", lambda self, _image: (lesion, classes, np.zeros_like(lesion), np.zeros(16)))
+    from busviewer.ml.imaging_area import ImagingArea
+    from busviewer.ml.letterbox import Letterbox
+
+    def forward(self: Predictor, image: np.ndarray, _prompts: object = ()) -> tuple[object, ...]:
+        box = Letterbox(image.shape[:2], ImagingArea.whole(image.shape), 192)
+        return lesion, classes, np.zeros_like(lesion), np.zeros(16), box
+
+    monkeypatch.setattr(Predictor, "forward", forward)
     source = _calibrated_dicom(tmp_path / "scan.dcm")
     out = tmp_path / "out"
     assert main(["predict", str(source), "--out", str(out), "--weights", str(tiny_weights),
@@ -62,7 +69,7 @@ def test_predict_writes_seg_sr_and_pdf_for_a_dicom(
     sr_bytes = (out / "scan_sr.dcm").read_bytes()
     assert seg.SOPInstanceUID.encode() in sr_bytes      # the SR points at the SEG
     text = pdf_text(out / "scan_report.pdf")
-    assert "Secret" not in text and "ID-123456" not in text and "Lesion" in text
+    assert "Secret" not in text and "ID-123456" not in text and "Findings" in text
 
 
 #: A colour no part of the report layout uses: the stand-in for a patient's name burned into the pixels.
