@@ -75,6 +75,10 @@ class FrameReview:
         bool (H, W) mask as it stands now (the AI mask until somebody edits it).
     uncertainty_score
         0..1 mean uncertainty near the lesion border, used to sort cases for review.
+    mask_keys
+        The store's content keys of (``ai_mask``, ``current_mask``), set when the record was read from a
+        store, also when the masks themselves were not read: equal content, equal key, so whether a frame
+        has a mask and whether a person changed it is known without opening a mask file.
     """
 
     frame_index: int
@@ -83,6 +87,7 @@ class FrameReview:
     ai_probabilities: tuple[float, float, float] | None = None
     current_mask: np.ndarray | None = None
     uncertainty_score: float | None = None
+    mask_keys: tuple[str | None, str | None] | None = None
 
     def __post_init__(self) -> None:
         self.frame_index = int(self.frame_index)
@@ -114,8 +119,18 @@ class FrameReview:
         return self.current_mask if self.current_mask is not None else self.ai_mask
 
     @property
+    def has_mask(self) -> bool:
+        """True when the frame has a mask (loaded, or known from the store's keys without reading it)."""
+        if self.final_mask is not None:
+            return True
+        return self.mask_keys is not None and any(key is not None for key in self.mask_keys)
+
+    @property
     def is_edited(self) -> bool:
         """True when a person changed the AI mask (or drew one without an AI proposal)."""
+        if self.current_mask is None and self.ai_mask is None and self.mask_keys is not None:
+            ai_key, current_key = self.mask_keys
+            return current_key is not None and current_key != ai_key
         if self.current_mask is None:
             return False
         if self.ai_mask is None or self.ai_mask.shape != self.current_mask.shape:

@@ -194,11 +194,13 @@ class CaseRow:
     doubt: float | None
     #: The reader's BI-RADS category, or None when she has not given one.
     birads_category: str | None = None
+    #: Some frame has a mask (the fine-tune panel counts usable cases from the rows, without reading masks).
+    has_mask: bool = False
 
     @classmethod
     def of(cls, record: CaseRecord) -> CaseRow:
         return cls(record.status, record.reviewer_class, record.ai_class, record.risk_score, doubt_of(record),
-                   record.birads_reader.get("category"))
+                   record.birads_reader.get("category"), any(f.has_mask for f in record.frames.values()))
 
     @property
     def status_text(self) -> str:

@@ -350,6 +350,7 @@ class CaseStore(BiradsChoicesMixin):
                 ai_probabilities=tuple(json.loads(probabilities)) if probabilities else None,
                 current_mask=self._masks.read(current_key, case_id) if with_masks else None,
                 uncertainty_score=uncertainty,
+                mask_keys=(ai_key, current_key),
             )
         source_path = Path(source)
         birads_reader, comment = self._birads_of(case_id)

@@ -111,3 +111,23 @@ def test_the_default_loader_reads_the_scan_file(tmp_path: Path) -> None:
     cases = collect_cases([record], load_grey_frame)
     assert len(cases) == 1
     np.testing.assert_array_equal(cases[0].image, image)
+
+
+def test_cases_are_counted_from_the_stores_keys_and_the_list_rows_without_reading_masks(tmp_path: Path) -> None:
+    from busviewer.core.finetune_cases import count_usable_rows
+    from busviewer.core.review_records import CaseRow
+    from busviewer.io.store import CaseStore
+
+    mask = disc_mask()
+    with CaseStore(tmp_path) as store:
+        store.upsert_case(CaseRecord("a.png", tmp_path / "a.png", status=ReviewStatus.CORRECTED, reviewer_class="benign",
+                                     frames={0: FrameReview(0, ai_mask=np.zeros_like(mask), current_mask=mask)}))
+        store.upsert_case(CaseRecord("b.png", tmp_path / "b.png", status=ReviewStatus.APPROVED,
+                                     frames={0: FrameReview(0, current_mask=mask)}))  # no class: outline only
+        store.upsert_case(CaseRecord("c.png", tmp_path / "c.png", status=ReviewStatus.APPROVED, reviewer_class="normal"))
+        listed = store.list_cases(with_masks=False)
+    assert all(f.current_mask is None and f.ai_mask is None for r in listed for f in r.frames.values())
+    assert listed[0].frames[0].has_mask and listed[0].frames[0].is_edited  # known from the keys alone
+    expected = (2, {NO_MASK: 1})
+    assert count_usable(listed) == expected
+    assert count_usable_rows(CaseRow.of(record) for record in listed) == expected

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: Returns the workspace's case records with their masks (e.g. ``CaseStore.list_cases``).
 CaseSource = Callable[[], Iterable[CaseRecord]]
+#: Usable reviewed cases and skipped counts by reason, cheaply (no mask or image read).
+CaseCounter = Callable[[], tuple[int, dict[str, int]]]
 #: Told the weights file and version id whenever the active version changes.
 WeightsListener = Callable[[Path, str], None]
 #: Asked whether to activate a version the gate objects to; True means: override, and record it.
@@ -77,6 +79,8 @@ class FineTuneController(QObject):
         self.candidate: FineTuneOutcome | None = None
         self.dialog: ModelsDialog | None = None
         self._case_source = case_source
+        self._case_counter: CaseCounter | None = None
+        self._prepare: Callable[[], None] | None = None
         self._load_frame = load_frame
         self._on_weights_changed = on_weights_changed or self.apply_weights_to_window
         self._confirm_override = confirm_override or self.ask_override
@@ -105,9 +109,24 @@ class FineTuneController(QObject):
 
     # ------------------------------------------------------------------ cases
 
-    def set_case_source(self, case_source: CaseSource | None) -> None:
-        """Use another workspace's cases (e.g. after a folder was opened)."""
+    def set_case_source(
+        self, case_source: CaseSource | None, counter: CaseCounter | None = None, prepare: Callable[[], None] | None = None
+    ) -> None:
+        """Use another workspace's cases (e.g. after a folder was opened).
+
+        Parameters
+        ----------
+        case_source
+            Returns the case records with masks; called on the job's worker thread when a run starts.
+        counter
+            Usable and skipped counts without any I/O (the case list's rows); without it the count
+            calls ``case_source`` (fine for sources held in memory).
+        prepare
+            Called on the GUI thread before a run starts (the workspace sends its pending saves).
+        """
         self._case_source = case_source
+        self._case_counter = counter
+        self._prepare = prepare
         self.refresh_cases()
 
     def _records(self) -> list[CaseRecord]:
@@ -120,7 +139,7 @@ class FineTuneController(QObject):
             self.panel.case_label.setText("Open a workspace to fine-tune on its corrected and approved cases.")
             return 0
         try:
-            usable, skipped = count_usable(self._records())
+            usable, skipped = self._case_counter() if self._case_counter is not None else count_usable(self._records())
         except UserFacingError as exc:
             self.window.show_error(str(exc))
             return 0
@@ -141,13 +160,11 @@ class FineTuneController(QObject):
         """Start a fine-tune of the active model on the reviewed cases; False when one is already running."""
         if self.is_running:
             return False
-        try:
-            records = self._records()
-        except UserFacingError as exc:
-            self.window.show_error(str(exc))
-            return False
+        if self._prepare is not None:
+            self._prepare()
         self.candidate = None
-        worker = FineTuneWorker(self.registry, records, self.config, self.device, self._load_frame, parent=self)
+        # The records (masks included) are read on the job's thread, never here on the GUI thread.
+        worker = FineTuneWorker(self.registry, self._records, self.config, self.device, self._load_frame, parent=self)
         worker.sig_phase.connect(self.panel.show_phase)
         worker.sig_progress.connect(self.panel.show_progress)
         worker.sig_epoch.connect(self.panel.add_epoch)

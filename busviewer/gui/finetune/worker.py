@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -47,7 +47,7 @@ class FineTuneWorker(QObject):
     def __init__(
         self,
         registry: ModelRegistry,
-        records: Iterable[CaseRecord],
+        records: Iterable[CaseRecord] | Callable[[], Iterable[CaseRecord]],
         config: Any | None = None,
         device: str = "auto",
         load_frame: FrameLoader | None = None,
@@ -55,7 +55,8 @@ class FineTuneWorker(QObject):
     ) -> None:
         super().__init__(parent)
         self._registry = registry
-        self._records = list(records)
+        # A callable is called on the job's thread (it may read the store); a list is taken as it is.
+        self._records = records if callable(records) else list(records)
         self._config = config
         self._device = device
         self._load_frame = load_frame
@@ -89,7 +90,8 @@ class FineTuneWorker(QObject):
 
     def _guarded_job(self) -> Generator[JobPhase | JobStep | JobEpoch, None, FineTuneOutcome]:
         try:
-            return (yield from finetune_job(self._registry, self._records, self._config, self._device,
+            records = self._records() if callable(self._records) else self._records
+            return (yield from finetune_job(self._registry, records, self._config, self._device,
                                             self._stop.is_set, self._load_frame))
         finally:
             self._ended.set()

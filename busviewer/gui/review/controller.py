@@ -203,6 +203,10 @@ class ReviewController(QObject):
         self.class_panel.set_reviewer_class(self.state.reviewer_class if self.state else None)
         self._show_frame()
 
+    def reload_state(self) -> None:
+        """Show ``states`` afresh for the scan on screen (its saved review arrived after the scan did)."""
+        self._on_scan_changed(self.scan)
+
     def _on_frame_changed(self, _index: int) -> None:
         self._show_frame()
 

@@ -1,8 +1,9 @@
-"""The review workspace of an opened folder: autosave into its case store, restore on reopening, the case
-list's Status/Class/Risk/Doubt columns, the reader's approve/flag decisions and the export dialog.
+"""The review workspace of an opened folder: which store is open, the menus, and what other parts read from it.
 
-The store lives on its own thread (:class:`StoreWorker`); this controller only takes snapshots of the
-review on the GUI thread and sends them there.
+The store lives on its own thread (:class:`StoreWorker`); the GUI thread only sends it work. The jobs are
+split by file: ``autosave`` (restore on arrival, autosave, saved rows), ``decisions`` (approve, flag,
+clear, next unreviewed) and this wiring (actions, opening and closing workspaces, the fine-tune panel's
+case source, the export dialog).
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
-from busviewer.core.case import CaseRecord, ReviewStatus, case_id_for
+from busviewer.core.case import CaseRecord, case_id_for
 from busviewer.core.errors import UserFacingError
-from busviewer.core.review_records import CaseRow, snapshot_state, state_from_record
-from busviewer.core.review_state import ReviewState, scan_key_for
-from busviewer.core.scan import UltrasoundScan
+from busviewer.core.review_records import CaseRow
+from busviewer.core.review_state import ReviewState
+from busviewer.gui.workspace.autosave import WorkspaceAutosave
 from busviewer.gui.workspace.case_columns import CaseColumns
+from busviewer.gui.workspace.decisions import WorkspaceDecisions
 from busviewer.gui.workspace.store_worker import StoreWorker
 from busviewer.io.store import CaseStore
-from busviewer.services.review_saving import save_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,8 @@ FINETUNE_REFRESH_DELAY_MS = 2000
 #: Room kept for the scan names when the case panel is widened for the workspace's columns.
 SCAN_NAME_WIDTH = 190
 
-_STATUS_WORDS = {ReviewStatus.APPROVED: "Approved", ReviewStatus.FLAGGED: "Flagged"}
 
-
-class WorkspaceController(QObject):
+class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
     """Keeps the reader's work in ``<workspace>/.busviewer`` and shows where each case stands.
 
     The workspace is the opened folder, or for files opened one by one the folder chosen with
@@ -63,6 +62,7 @@ class WorkspaceController(QObject):
     workspace_changed = Signal(object)
     rows_changed = Signal()
     _sig_row_saved = Signal(str, object)
+    _sig_restored = Signal(str, object)
 
     def __init__(self, window: Any, autosave_delay_ms: int = AUTOSAVE_DELAY_MS) -> None:
         super().__init__(window)
@@ -127,6 +127,7 @@ class WorkspaceController(QObject):
         if self.review is not None:
             self.review.state_changed.connect(self._on_state_changed)
         self._sig_row_saved.connect(self._on_row_saved)
+        self._sig_restored.connect(self._on_restored)
 
     def _update_enabled(self) -> None:
         has_store = self.worker is not None
@@ -159,7 +160,7 @@ class WorkspaceController(QObject):
         self.window.set_permanent_status("workspace", f"workspace: {folder.name or folder}")
         finetune = getattr(self.window, "finetune", None)
         if finetune is not None:
-            finetune.set_case_source(self.reviewed_records)
+            finetune.set_case_source(self.reviewed_records, counter=self.usable_counts, prepare=self.flush)
         self.workspace_changed.emit(folder)
         self._update_enabled()
         return True
@@ -212,155 +213,31 @@ class WorkspaceController(QObject):
             self.open_workspace(folder)
         self._update_enabled()
 
-    # ----------------------------------------------------------------- restore
-    def _prefetch(self, path: Path) -> None:
-        """Start reading the saved review of ``path`` while the scan itself loads."""
-        case_id = self.case_id(path) if self.worker is not None else None
-        if case_id is not None and self.worker is not None:
-            self._prefetched = {path: self.worker.submit(lambda store: store.get_case(case_id))}
-
-    def _on_scan_arriving(self, path: Path | None, scan: UltrasoundScan) -> None:
-        self.flush()
-        future = self._prefetched.pop(path, None) if path is not None else None
-        self._prefetched.clear()
-        if path is None or self.worker is None or self.review is None or scan.source_path is None:
-            return
-        key = scan_key_for(scan)
-        known = self.review.states.get(key)
-        if known is not None and known.fits(scan):
-            return  # already reviewed in this session: what is in memory is newest
-        case_id = case_id_for(self.workspace_dir, path)
-        try:
-            record = future.result() if future is not None else self.worker.call(lambda s: s.get_case(case_id))
-        except UserFacingError as exc:
-            self._on_save_failed(str(exc))
-            return
-        if record is not None:
-            self.review.states[key] = state_from_record(record, key, scan.source_path, scan.shape, scan.n_frames)
-
-    # ---------------------------------------------------------------- autosave
-    def _on_state_changed(self, state: object) -> None:
-        if self._closed or self.worker is None or not isinstance(state, ReviewState):
-            return
-        if state.source_path is None or state.scan_key not in self._listed_keys:
-            return
-        self._dirty[state.scan_key] = state
-        self._autosave.start()
-
-    def flush(self, wait: bool = False) -> None:
-        """Send every unsaved change to the store now; with ``wait``, also wait until it is written."""
-        self._autosave.stop()
-        dirty, self._dirty = list(self._dirty.values()), {}
-        for state in dirty:
-            self._save(state)
-        if wait and self.worker is not None:
-            self.worker.wait_idle()
-
-    def _save(self, state: ReviewState, decision: ReviewStatus | None = None, clear_decision: bool = False) -> None:
-        worker, workspace = self.worker, self.workspace_dir
-        if worker is None or workspace is None or state.source_path is None:
-            return
-        snapshot = snapshot_state(state, case_id_for(workspace, state.source_path))
-
-        def job(store: CaseStore) -> None:
-            row = save_snapshot(store, snapshot, decision, clear_decision)
-            if row is not None:
-                self._sig_row_saved.emit(snapshot.case_id, row)  # delivered on the GUI thread
-
-        worker.submit(job)
-
-    def _on_row_saved(self, case_id: str, row: object) -> None:
-        if self._closed or not isinstance(row, CaseRow):
-            return
-        before = self.columns.update(case_id, row)
-        self.rows_changed.emit()
-        if before is None or (before.status, before.reviewer_class) != (row.status, row.reviewer_class):
-            self._finetune_refresh.start()
-
-    def _on_save_failed(self, sentence: str) -> None:
-        self.window.set_permanent_status("workspace", "review not saved")
-        if sentence != self._shown_error:  # one dialog per problem, not one per autosave
-            self._shown_error = sentence
-            self.window.show_error(sentence)
-
-    # --------------------------------------------------------------- decisions
-    def _case_on_screen(self) -> ReviewState | None:
-        """The review state on screen when it is one of the workspace's cases."""
-        state = self.review.state if self.review is not None else None
-        if state is None or state.source_path is None or state.scan_key not in self._listed_keys:
-            return None
-        return state
-
-    def approve(self) -> None:
-        """Approve the case on screen (Ctrl+Return): the mask on screen, AI's or edited, is the reader's."""
-        state = self._case_on_screen()
-        if state is None or self.worker is None:
-            self.window.show_status("Open a folder (or set a workspace location) to keep review decisions.")
-            return
-        frame = self.review.frame_state
-        if frame is not None and frame.prediction is not None and not frame.reader_owned:
-            self.review.accept_ai_mask()
-        self._decide(state, ReviewStatus.APPROVED)
-
-    def flag(self) -> None:
-        """Flag the case on screen for a second look (Ctrl+Shift+F)."""
-        state = self._case_on_screen()
-        if state is None or self.worker is None:
-            self.window.show_status("Open a folder (or set a workspace location) to keep review decisions.")
-            return
-        self._decide(state, ReviewStatus.FLAGGED)
-
-    def clear_decision(self) -> None:
-        """Withdraw the approval or flag of the case on screen; its status follows its masks again."""
-        state = self._case_on_screen()
-        if state is None or self.worker is None:
-            return
-        self._dirty.pop(state.scan_key, None)
-        self._save(state, clear_decision=True)
-        self._finetune_refresh.start()
-        self.window.show_status(f"Cleared the decision on {state.source_path.name}.", 3000)
-
-    def _decide(self, state: ReviewState, status: ReviewStatus) -> None:
-        self._dirty.pop(state.scan_key, None)  # the decision's save carries the latest masks too
-        self._save(state, decision=status)
-        self._finetune_refresh.start()
-        case_id = self.case_id(state.source_path)
-        row = self.columns.rows.get(case_id) if case_id is not None else None
-        if case_id is not None:
-            # Show the decision at once; the saved row replaces this when the store has it.
-            shown = CaseRow(status, state.reviewer_class, row.ai_class if row else state.ai_class,
-                            row.risk if row else None, row.doubt if row else None,
-                            state.birads_reader.get("category"))  # fmt: skip
-            self.columns.update(case_id, shown)
-            self.rows_changed.emit()
-        hint = "  Ctrl+U: next unreviewed case." if self.next_unreviewed_action.isEnabled() else ""
-        self.window.show_status(f"{_STATUS_WORDS[status]} {state.source_path.name}.{hint}", 4000)
-
-    def go_to_next_unreviewed(self) -> bool:
-        """Open the next case (in the list's order) that waits for review (Ctrl+U); False when none is left."""
-        after = self.window.navigator.queue.current or self.window.case_list.current_path()
-        path = self.columns.next_unreviewed(after)
-        if path is None:
-            self.window.show_status("Every case in the list has been reviewed.", 4000)
-            return False
-        self.window.navigator.open_file(path)
-        return True
-
     # -------------------------------------------------------------- other parts
     def reviewed_records(self) -> list[CaseRecord]:
-        """Every saved case, with masks for the corrected and approved ones (the fine-tune panel's source)."""
+        """Every saved case, with masks for the corrected and approved ones (what a fine-tune trains on).
+
+        Reads mask files: call it from a worker thread (the fine-tune job does, after ``flush`` on the GUI
+        thread sent what was pending), never from the GUI thread.
+        """
         from busviewer.core.finetune_cases import TRAINABLE_STATUSES
 
-        if self.worker is None:
+        worker = self.worker
+        if worker is None:
             return []
-        self.flush()
 
         def read(store: CaseStore) -> list[CaseRecord]:
             listed = store.list_cases(with_masks=False)
             full = (store.get_case(r.case_id) if r.status in TRAINABLE_STATUSES else r for r in listed)
             return [record for record in full if record is not None]
 
-        return self.worker.call(read)
+        return worker.call(read)
+
+    def usable_counts(self) -> tuple[int, dict[str, int]]:
+        """Usable reviewed cases and skipped ones by reason, from the rows the list holds: no I/O at all."""
+        from busviewer.core.finetune_cases import count_usable_rows
+
+        return count_usable_rows(self.columns.rows.values())
 
     def _refresh_finetune(self) -> None:
         finetune = getattr(self.window, "finetune", None)
@@ -374,8 +251,10 @@ class WorkspaceController(QObject):
         if self.workspace_dir is None:
             self.window.show_error("Open a folder of scans before exporting its review.")
             return
-        self.flush(wait=True)
-        self.export_dialog = ExportDialog(self.window, self.workspace_dir, self._weights())
+        self.flush()  # sent now; the export's thread waits for the store before it reads (never the GUI thread)
+        worker = self.worker
+        self.export_dialog = ExportDialog(self.window, self.workspace_dir, self._weights(),
+                                          wait_for_saves=worker.wait_idle if worker is not None else None)
         self.export_dialog.show()
 
     def _weights(self) -> tuple[Path, str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,8 @@ class ExportDialog(QDialog):
         (weights file, device) for the reports' Grad-CAM thumbnails, or None to leave them out.
     """
 
-    def __init__(self, window: Any, workspace_dir: Path, weights: tuple[Path, str] | None = None) -> None:
+    def __init__(self, window: Any, workspace_dir: Path, weights: tuple[Path, str] | None = None,
+                 wait_for_saves: Callable[[], None] | None = None) -> None:
         super().__init__(window)
         self.setWindowTitle("Export review")
         self.setObjectName("exportDialog")
@@ -64,6 +66,7 @@ class ExportDialog(QDialog):
         self.window_ = window
         self.workspace_dir = Path(workspace_dir)
         self.weights = weights
+        self.wait_for_saves = wait_for_saves
         self.job: ExportJob | None = None
         self.summary: ExportSummary | None = None
         self._close_when_done = False
@@ -186,7 +189,8 @@ class ExportDialog(QDialog):
         out_dir = Path(text).expanduser()
         weights, device = self.weights if self.weights is not None else (None, "auto")
         request = ExportRequest(self.workspace_dir, out_dir, self.selected_formats(), self.identifiers.isChecked(),
-                                weights if "pdf" in self.selected_formats() else None, device)  # fmt: skip
+                                weights if "pdf" in self.selected_formats() else None, device,
+                                wait_for_saves=self.wait_for_saves)  # fmt: skip
         self.summary = None
         self.result.setText("Exporting…")
         self.skipped.clear()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -26,6 +27,9 @@ class ExportRequest:
     include_identifiers: bool = False
     weights: Path | None = None
     device: str = "auto"
+    #: Blocks until the workspace's pending saves are written; run on the export's thread first, so the
+    #: export reads the newest review without the GUI thread ever waiting for the store.
+    wait_for_saves: Callable[[], None] | None = field(default=None, compare=False)
 
 
 def lazy_gradcam(weights: Path, device: str = "auto") -> GradCamFunction:
@@ -83,6 +87,11 @@ class ExportJob(QObject):
 
     def _run(self) -> None:
         request = self.request
+        if request.wait_for_saves is not None:
+            try:
+                request.wait_for_saves()
+            except Exception:  # noqa: BLE001 - a store that cannot finish its saves is reported by the store itself
+                log.warning("pending saves did not finish before the export", exc_info=True)
         gradcam = lazy_gradcam(request.weights, request.device) if request.weights is not None else None
 
         def on_progress(done: int, total: int, case_id: str) -> bool:

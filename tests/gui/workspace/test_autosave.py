@@ -83,8 +83,8 @@ class FineTuneStandIn:
         self.source = None
         self.refreshed = 0
 
-    def set_case_source(self, source) -> None:  # type: ignore[no-untyped-def]
-        self.source = source
+    def set_case_source(self, source, counter=None, prepare=None) -> None:  # type: ignore[no-untyped-def]
+        self.source, self.counter, self.prepare = source, counter, prepare
 
     def refresh_cases(self) -> int:
         self.refreshed += 1
@@ -99,7 +99,8 @@ def test_fine_tune_reads_the_reviewed_cases_of_the_open_workspace(
     open_folder(qtbot, window, scan_folder, "case (1).png")
     assert window.finetune.source is not None
     qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    records = window.finetune.source()  # saves what is pending first
+    window.finetune.prepare()  # on the GUI thread: send what is pending
+    records = window.finetune.source()  # on the job's thread in the app: it reads masks
     assert [(r.case_id, r.status) for r in records] == [("case (1).png", ReviewStatus.APPROVED)]
     assert records[0].frames[0].current_mask is not None  # reviewed cases come with their masks
     qtbot.waitUntil(lambda: window.finetune.refreshed > 0, timeout=10_000)  # the panel recounts after a decision

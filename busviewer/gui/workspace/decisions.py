@@ -1,0 +1,102 @@
+"""The reader's decisions on the case on screen: approve, flag, clear, and go to the next unreviewed case.
+
+A mixin of :class:`~busviewer.gui.workspace.controller.WorkspaceController` (it uses its ``review``,
+``columns``, the autosave's ``_save`` and the window); each decision is saved as its own audited change.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from busviewer.core.case import ReviewStatus, case_id_for
+from busviewer.core.review_records import CaseRow
+from busviewer.core.review_state import ReviewState
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from PySide6.QtCore import QTimer, SignalInstance
+    from PySide6.QtGui import QAction
+
+    from busviewer.gui.workspace.case_columns import CaseColumns
+    from busviewer.gui.workspace.store_worker import StoreWorker
+
+_STATUS_WORDS = {ReviewStatus.APPROVED: "Approved", ReviewStatus.FLAGGED: "Flagged"}
+
+
+class WorkspaceDecisions:
+    """Approve / flag / clear / next unreviewed; see the module docstring."""
+
+    # Provided by WorkspaceController and WorkspaceAutosave.
+    window: Any
+    review: Any
+    worker: StoreWorker | None
+    workspace_dir: Path | None
+    columns: CaseColumns
+    rows_changed: SignalInstance
+    next_unreviewed_action: QAction
+    _finetune_refresh: QTimer
+    _dirty: dict[str, ReviewState]
+    _listed_keys: set[str]
+
+    def _case_on_screen(self) -> ReviewState | None:
+        """The review state on screen when it is one of the workspace's cases."""
+        state = self.review.state if self.review is not None else None
+        if state is None or state.source_path is None or state.scan_key not in self._listed_keys:
+            return None
+        return state
+
+    def approve(self) -> None:
+        """Approve the case on screen (Ctrl+Return): the mask on screen, AI's or edited, is the reader's."""
+        state = self._case_on_screen()
+        if state is None or self.worker is None:
+            self.window.show_status("Open a folder (or set a workspace location) to keep review decisions.")
+            return
+        frame = self.review.frame_state
+        if frame is not None and frame.prediction is not None and not frame.reader_owned:
+            self.review.accept_ai_mask()
+        self._decide(state, ReviewStatus.APPROVED)
+
+    def flag(self) -> None:
+        """Flag the case on screen for a second look (Ctrl+Shift+F)."""
+        state = self._case_on_screen()
+        if state is None or self.worker is None:
+            self.window.show_status("Open a folder (or set a workspace location) to keep review decisions.")
+            return
+        self._decide(state, ReviewStatus.FLAGGED)
+
+    def clear_decision(self) -> None:
+        """Withdraw the approval or flag of the case on screen; its status follows its masks again."""
+        state = self._case_on_screen()
+        if state is None or self.worker is None:
+            return
+        self._dirty.pop(state.scan_key, None)
+        self._save(state, clear_decision=True)
+        self._finetune_refresh.start()
+        self.window.show_status(f"Cleared the decision on {state.source_path.name}.", 3000)
+
+    def _decide(self, state: ReviewState, status: ReviewStatus) -> None:
+        self._dirty.pop(state.scan_key, None)  # the decision's save carries the latest masks too
+        self._save(state, decision=status)
+        self._finetune_refresh.start()
+        case_id = case_id_for(self.workspace_dir, state.source_path) if self.workspace_dir else None
+        row = self.columns.rows.get(case_id) if case_id is not None else None
+        if case_id is not None:
+            # Show the decision at once; the saved row replaces this when the store has it.
+            shown = CaseRow(status, state.reviewer_class, row.ai_class if row else state.ai_class,
+                            row.risk if row else None, row.doubt if row else None,
+                            state.birads_reader.get("category"))  # fmt: skip
+            self.columns.update(case_id, shown)
+            self.rows_changed.emit()
+        hint = "  Ctrl+U: next unreviewed case." if self.next_unreviewed_action.isEnabled() else ""
+        self.window.show_status(f"{_STATUS_WORDS[status]} {state.source_path.name}.{hint}", 4000)
+
+    def go_to_next_unreviewed(self) -> bool:
+        """Open the next case (in the list's order) that waits for review (Ctrl+U); False when none is left."""
+        after = self.window.navigator.queue.current or self.window.case_list.current_path()
+        path = self.columns.next_unreviewed(after)
+        if path is None:
+            self.window.show_status("Every case in the list has been reviewed.", 4000)
+            return False
+        self.window.navigator.open_file(path)
+        return True
