@@ -113,7 +113,7 @@ else
   if [ "$ok" = 1 ]; then
     run_checks deb /usr/bin/busviewer /opt/busviewer/_internal/busviewer/_shipped/resources/demo_scan.png
   fi
-  $sudo dpkg -r busviewer >>"$work/dpkg.log" 2>&1 || true
+  $sudo dpkg -P busviewer >>"$work/dpkg.log" 2>&1 || true  # purge: leave nothing behind
 fi
 
 echo "smoke test logs: $work" >&2

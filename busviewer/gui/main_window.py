@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
@@ -255,6 +255,8 @@ class MainWindow(QMainWindow):
         self.case_list.set_cases(cases, root)
         if len(cases) > 1:
             self.case_dock.show()
+            # After the layout pass that fits the filled list, which may widen its dock.
+            QTimer.singleShot(0, self._keep_image_wide)
 
     @Slot()
     def _on_case_order_changed(self) -> None:
@@ -360,6 +362,10 @@ class MainWindow(QMainWindow):
             return
         super().keyPressEvent(event)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._keep_image_wide)
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if any(url.isLocalFile() for url in event.mimeData().urls()):
             event.acceptProposedAction()
@@ -393,6 +399,9 @@ class MainWindow(QMainWindow):
         else:
             # After the pending layout pass: a resize asked for before it is overridden by the size hints.
             QTimer.singleShot(0, self._size_side_panels)
+
+    def _keep_image_wide(self) -> None:
+        window_layout.keep_image_wide(self)
 
     def _size_side_panels(self) -> None:
         several = len(self.case_list.paths()) > 1

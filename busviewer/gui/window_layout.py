@@ -69,3 +69,24 @@ def size_side_panels(window: QMainWindow, case_dock: QDockWidget, several_cases:
     if left:
         left_width = max(160, min(int(width * LEFT_PANEL_SHARE), room - right_width))
         window.resizeDocks(left, [left_width] * len(left), Qt.Orientation.Horizontal)
+
+
+def keep_image_wide(window: QMainWindow) -> None:
+    """Narrow the side panels (case list first) until the centre has :data:`IMAGE_MIN_SHARE` of the width.
+
+    Called when the window is resized and when a folder fills the case list, never while the user drags a
+    separator, so a deliberate wide panel stays until the window changes.
+    """
+    centre = window.centralWidget()
+    if centre is None:
+        return
+    deficit = int(window.width() * IMAGE_MIN_SHARE) - centre.width()
+    for area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+        docks = docks_in(window, area)
+        if deficit <= 0 or not docks:
+            continue
+        current = max(dock.width() for dock in docks)
+        target = max(max(dock.minimumSizeHint().width() for dock in docks), current - deficit)
+        if target < current:
+            window.resizeDocks(docks, [target] * len(docks), Qt.Orientation.Horizontal)
+            deficit -= current - target

@@ -113,3 +113,17 @@ def test_the_first_run_hint_shows_once(qtbot: QtBot) -> None:
     qtbot.addWidget(again)
     again.show()
     assert not again.first_run_hint.isVisible()
+
+
+def test_a_wide_case_list_gives_way_to_the_image(qtbot: QtBot, tmp_path) -> None:  # noqa: ANN001
+    from tests.gui.conftest import write_png
+
+    window = laptop_window(qtbot)
+    window.case_dock.show()
+    window.resizeDocks([window.case_dock], [700], Qt.Orientation.Horizontal)
+    QApplication.processEvents()
+    paths = [write_png(tmp_path / f"case_{i}.png") for i in range(3)]
+    window.open_paths([tmp_path])
+    qtbot.waitUntil(lambda: len(window.case_list.paths()) == len(paths), timeout=10_000)
+    qtbot.waitUntil(lambda: window.centralWidget().width() >= window.width() // 2 - 2, timeout=5_000)
+    window.navigator.shutdown()
