@@ -49,8 +49,8 @@ def main() -> None:
                 "dice": dice_score(mask, truth, empty_value=1.0), "shown": bool(mask.any()),
             })
     grid = []
-    for normal_at in (0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
-        for peak_at in (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 1.01):
+    for normal_at in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
+        for peak_at in (0.6, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 1.01):
             kept = [r["shown"] and not (r["normal"] > normal_at and r["peak"] < peak_at) for r in rows]
             lesion = [(r, k) for r, k in zip(rows, kept, strict=True) if r["lesion"]]
             empty = [(r, k) for r, k in zip(rows, kept, strict=True) if not r["lesion"]]
