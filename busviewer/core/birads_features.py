@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
-import cv2
 import numpy as np
 from scipy import ndimage
 from skimage.measure import find_contours
@@ -128,11 +127,16 @@ def lesion_features(image: np.ndarray, mask: np.ndarray) -> LesionFeatures | Non
     # the features are ratios of region means, which the averaging keeps.
     factor = math.ceil(reach / _MAX_SPAN)
     if factor > 1:
-        size = (max(1, piece.shape[1] // factor), max(1, piece.shape[0] // factor))
-        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
-        piece = cv2.resize(piece.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.5
+        grey = _block_mean(grey, factor)
+        piece = _block_mean(piece.astype(np.float32), factor) > 0.5
     intensity = _intensities(grey, piece)
     return LesionFeatures(**geometry, **intensity)
+
+
+def _block_mean(values: np.ndarray, factor: int) -> np.ndarray:
+    """Means of ``factor`` x ``factor`` blocks (a ragged edge is dropped)."""
+    rows, cols = values.shape[0] // factor * factor, values.shape[1] // factor * factor
+    return values[:rows, :cols].reshape(rows // factor, factor, cols // factor, factor).mean(axis=(1, 3))
 
 
 def _grown(piece: np.ndarray, steps: int) -> np.ndarray:
