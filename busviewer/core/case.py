@@ -57,6 +57,11 @@ def case_id_for(workspace_dir: Path, source_path: Path) -> str:
     return PurePosixPath(*relative.parts).as_posix()
 
 
+def familiarity_flag(prediction: Prediction) -> bool | None:
+    """``prediction.unfamiliar``, or None when its weights have no familiarity reference to tell by."""
+    return None if prediction.familiarity_threshold is None else prediction.unfamiliar
+
+
 @dataclass
 class FrameReview:
     """AI proposal and current mask for one frame of a case.
@@ -79,6 +84,9 @@ class FrameReview:
         The store's content keys of (``ai_mask``, ``current_mask``), set when the record was read from a
         store, also when the masks themselves were not read: equal content, equal key, so whether a frame
         has a mask and whether a person changed it is known without opening a mask file.
+    ai_unfamiliar
+        True when the AI flagged the frame as unlike its training scans (``Prediction.unfamiliar``), False
+        when it did not, None when its weights cannot tell (no familiarity reference).
     """
 
     frame_index: int
@@ -88,6 +96,7 @@ class FrameReview:
     current_mask: np.ndarray | None = None
     uncertainty_score: float | None = None
     mask_keys: tuple[str | None, str | None] | None = None
+    ai_unfamiliar: bool | None = None
 
     def __post_init__(self) -> None:
         self.frame_index = int(self.frame_index)
@@ -111,6 +120,7 @@ class FrameReview:
             ai_probabilities=tuple(float(p) for p in prediction.probabilities),  # type: ignore[arg-type]
             current_mask=prediction.mask.copy(),
             uncertainty_score=prediction.uncertainty_score,
+            ai_unfamiliar=familiarity_flag(prediction),
         )
 
     @property
@@ -218,6 +228,11 @@ class CaseRecord:
         if frame is None or frame.ai_probabilities is None:
             return None
         return float(frame.ai_probabilities[CLASS_NAMES.index("malignant")])
+
+    @property
+    def ai_unfamiliar(self) -> bool:
+        """True when the AI flagged any frame as unlike its training scans."""
+        return any(frame.ai_unfamiliar for frame in self.frames.values())
 
     @property
     def model_id(self) -> str | None:

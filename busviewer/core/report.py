@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from busviewer.core.ai_remarks import ai_remarks
 from busviewer.core.birads_finding import BiradsFinding, finding_for
 from busviewer.core.case import CaseRecord, current_user, utc_now_iso
 from busviewer.core.constants import CLASS_NAMES
@@ -87,6 +88,10 @@ class CaseReport:
     comment: str = ""
     #: ``right``/``left`` from the DICOM header, when it says.
     image_laterality: str | None = None
+    #: The AI flagged the scan as unlike its training scans (None: its weights cannot tell).
+    ai_unfamiliar: bool | None = None
+    #: The cautions printed beside the AI's findings (``busviewer.core.ai_remarks.ai_remarks``).
+    ai_remarks: list[str] = field(default_factory=list)
 
     def printable_image(self, include_identifiers: bool) -> np.ndarray:
         """The image to print: without identifiers, everything outside the scanner's imaging area is
@@ -226,4 +231,6 @@ def make_case_report(
         patient=patient,
         imaging_area=scan.imaging_area,
         burned_in_annotation=scan.burned_in_annotation,
+        ai_unfamiliar=review.ai_unfamiliar if review is not None else None,
+        ai_remarks=ai_remarks(probabilities, review.ai_mask, review.ai_unfamiliar) if review is not None else [],
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus
+from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus, familiarity_flag
 from busviewer.core.mask import MaskLayer
 from busviewer.core.prediction import Prediction
 from busviewer.core.review_state import FrameState, ReviewState
@@ -119,11 +119,13 @@ def _frame_review(frame: FrameSnapshot, saved: FrameReview | None) -> FrameRevie
         ai_mask, model_id = prediction.mask, prediction.model_id
         probabilities = tuple(float(p) for p in prediction.probabilities)
         uncertainty = frame.uncertainty_score if frame.uncertainty_score is not None else prediction.uncertainty_score
+        unfamiliar = familiarity_flag(prediction)
     elif saved is not None:
         ai_mask, model_id, probabilities = saved.ai_mask, saved.ai_model_id, saved.ai_probabilities
-        uncertainty = saved.uncertainty_score
+        uncertainty, unfamiliar = saved.uncertainty_score, saved.ai_unfamiliar
     else:
         ai_mask, model_id, probabilities, uncertainty = None, None, None, frame.uncertainty_score
+        unfamiliar = None
     return FrameReview(
         frame_index=frame.frame_index,
         ai_mask=ai_mask,
@@ -131,6 +133,7 @@ def _frame_review(frame: FrameSnapshot, saved: FrameReview | None) -> FrameRevie
         ai_probabilities=probabilities,  # type: ignore[arg-type]
         current_mask=frame.mask,
         uncertainty_score=uncertainty,
+        ai_unfamiliar=unfamiliar,
     )
 
 
@@ -196,11 +199,14 @@ class CaseRow:
     birads_category: str | None = None
     #: Some frame has a mask (the fine-tune panel counts usable cases from the rows, without reading masks).
     has_mask: bool = False
+    #: The AI flagged the scan as unlike its training scans.
+    unfamiliar: bool = False
 
     @classmethod
     def of(cls, record: CaseRecord) -> CaseRow:
         return cls(record.status, record.reviewer_class, record.ai_class, record.risk_score, doubt_of(record),
-                   record.birads_reader.get("category"), any(f.has_mask for f in record.frames.values()))
+                   record.birads_reader.get("category"), any(f.has_mask for f in record.frames.values()),
+                   unfamiliar=record.ai_unfamiliar)
 
     @property
     def status_text(self) -> str:

@@ -174,6 +174,18 @@ class CaseListPanel(QWidget):
         else:
             item.setData(column, Qt.ItemDataRole.ForegroundRole, None)
 
+    def set_tooltip(self, path: Path, column_name: str, text: str) -> None:
+        """The tooltip of cell ``column_name`` of ``path`` (empty removes it)."""
+        item = self._items.get(path)
+        if item is not None:
+            item.setToolTip(self._column_index(column_name), text)
+
+    def tooltip(self, path: Path, column_name: str) -> str:
+        """The tooltip of cell ``column_name`` of ``path`` ("" when either is unknown)."""
+        item = self._items.get(path)
+        names = self.column_names()
+        return item.toolTip(names.index(column_name)) if item is not None and column_name in names else ""
+
     def text(self, path: Path, column_name: str) -> str:
         """The text in cell ``column_name`` of ``path`` ("" when either is unknown)."""
         item = self._items.get(path)

@@ -128,7 +128,9 @@ def _draw_gradcam(ax: Axes, report: CaseReport, image: np.ndarray) -> None:
 
 
 def _draw_probabilities(ax: Axes, report: CaseReport) -> None:
-    ax.set_title("AI class probabilities", fontsize=9, loc="right")
+    # Faint bars on a scan unlike the training scans, as on screen: their numbers mean little there.
+    faint = bool(report.ai_unfamiliar)
+    ax.set_title("AI class probabilities" + (" (unfamiliar scan)" if faint else ""), fontsize=9, loc="right")
     if report.probabilities is None:
         ax.set_axis_off()
         ax.text(0.5, 0.5, "No AI prediction", ha="center", va="center", fontsize=9, color="#666666",
@@ -136,7 +138,7 @@ def _draw_probabilities(ax: Axes, report: CaseReport) -> None:
         return
     values = [100.0 * p for p in report.probabilities]
     rows = np.arange(len(CLASS_NAMES))[::-1]
-    ax.barh(rows, values, color=[CLASS_COLOURS[name] for name in CLASS_NAMES], height=0.6)
+    ax.barh(rows, values, color=[CLASS_COLOURS[name] for name in CLASS_NAMES], height=0.6, alpha=0.3 if faint else 1.0)
     ax.set_yticks(rows, [name.capitalize() for name in CLASS_NAMES], fontsize=9)
     ax.set_xlim(0, 100)
     ax.tick_params(axis="x", labelsize=7)
@@ -150,20 +152,27 @@ def _draw_probabilities(ax: Axes, report: CaseReport) -> None:
 
 
 def _draw_text_blocks(figure: Figure, report: CaseReport) -> None:
-    def block(x: float, y: float, heading: str, lines: list[tuple[str, str]]) -> None:
+    def block(x: float, y: float, heading: str, lines: list[tuple[str, str]]) -> float:
+        """Draw the block; returns the height of the lowest line written."""
         figure.text(x, y, heading, fontsize=11, weight="bold")
         for number, (text, colour) in enumerate(lines, start=1):
             figure.text(x, y - 0.019 * number, text, fontsize=9, color=colour)
+        return y - 0.019 * len(lines)
 
     black, warn = "#000000", "#b00020"
     ai_text = report.ai_class.capitalize() if report.ai_class else "not predicted"
     if report.ai_class and report.probabilities is not None:
         ai_text += f" ({100.0 * report.probabilities[CLASS_NAMES.index(report.ai_class)]:.0f}%)"
-    block(0.06, 0.29, "Classification", [
+    bottom = block(0.06, 0.29, "Classification", [
         (f"AI class: {ai_text}", black),
         (f"Reader's class: {report.reviewer_class.capitalize() if report.reviewer_class else 'not given'}", black),
         (f"Review status: {status_label(report.status)}", black),
     ])
+    # What the AI does not know goes under its class, in the warning colour, wrapped to the left column.
+    remark_lines = [line for remark in report.ai_remarks for line in textwrap.wrap(remark, 62)]
+    for number, line in enumerate(remark_lines, start=1):
+        figure.text(0.06, bottom - 0.016 * number, line, fontsize=8, color=warn)
+    provenance_top = min(0.19, bottom - 0.016 * len(remark_lines) - 0.03)
 
     calibration = CALIBRATION_TEXT.get(report.calibration_source, report.calibration_source)
     # The red warning below replaces any "uncalibrated" line the caller already wrote.
@@ -174,7 +183,7 @@ def _draw_text_blocks(figure: Figure, report: CaseReport) -> None:
         measurement_lines.append(("Warning: uncalibrated image; sizes are not physical.", warn))
     block(0.52, 0.29, "Measurements", measurement_lines)
 
-    block(0.06, 0.19, "AI provenance", [
+    block(0.06, provenance_top, "AI provenance", [
         (f"Model: {report.model_id or 'none (drawn by hand)'}", black),
         (f"Reviewer: {report.reviewer}", black),
         (f"Report created: {report.created_at}", black),

@@ -2,7 +2,7 @@
 
 The report holds one Planar ROI group that references the SEG's "Lesion" segment on the reported frame, with
 area (mm²), long and short axis (mm) when the scan is calibrated, the AI's malignancy probability, and the AI's
-and the reader's class as qualitative evaluations. Codes not in DICOM/SNOMED use the private scheme ``99BUSV``.
+and the reader's class and whether the scan resembles the AI's training scans as qualitative evaluations. Codes not in DICOM/SNOMED use the private scheme ``99BUSV``.
 """
 
 from __future__ import annotations
@@ -37,6 +37,12 @@ CALIBRATED_BY = {
     "pixel-spacing": CodedConcept("PIXEL-SPACING", "99BUSV", "Calibrated from Pixel Spacing"),
 }
 CLASS_CODES = {"normal": codes.SCT.Normal, "benign": codes.SCT.Benign, "malignant": codes.SCT.Malignant}
+#: Whether the scan resembles the AI's training scans (its familiarity check); left out when unknown.
+AI_FAMILIARITY = CodedConcept("AI-FAMILIARITY", "99BUSV", "AI familiarity with the scan")
+FAMILIARITY_CODES = {
+    True: CodedConcept("UNLIKE-TRAINING", "99BUSV", "Unlike the AI's training scans; treat with care"),
+    False: CodedConcept("LIKE-TRAINING", "99BUSV", "Like the AI's training scans"),
+}
 
 #: A fixed device UID so every report names the same observing device.
 DEVICE_UID = generate_uid(entropy_srcs=["busviewer lesion review"])
@@ -187,6 +193,8 @@ def _evaluations(report: CaseReport) -> list[hd.sr.QualitativeEvaluation]:
         evaluations.append(hd.sr.QualitativeEvaluation(AI_CLASS, CLASS_CODES[report.ai_class]))
     if report.reviewer_class in CLASS_CODES:
         evaluations.append(hd.sr.QualitativeEvaluation(REVIEWER_CLASS, CLASS_CODES[report.reviewer_class]))
+    if report.ai_unfamiliar is not None:
+        evaluations.append(hd.sr.QualitativeEvaluation(AI_FAMILIARITY, FAMILIARITY_CODES[report.ai_unfamiliar]))
     calibrated = report.calibration_source in CALIBRATED_BY and physical_measurements(report.measurements)
     value = CALIBRATED_BY[report.calibration_source] if calibrated else UNCALIBRATED
     evaluations.append(hd.sr.QualitativeEvaluation(CALIBRATION, value))

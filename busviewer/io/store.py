@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS frames (
     case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
     frame_index INTEGER NOT NULL,
     ai_mask TEXT, current_mask TEXT, ai_model_id TEXT, ai_probabilities TEXT, uncertainty_score REAL,
+    ai_unfamiliar INTEGER,
     updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
     PRIMARY KEY (case_id, frame_index));
 CREATE TABLE IF NOT EXISTS audit (
@@ -49,7 +50,21 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_by_case ON audit (case_id, id);
 """
 
-_FRAME_FIELDS = ("ai_mask", "current_mask", "ai_model_id", "ai_probabilities", "uncertainty_score")
+_FRAME_FIELDS = ("ai_mask", "current_mask", "ai_model_id", "ai_probabilities", "uncertainty_score", "ai_unfamiliar")
+#: Columns later versions added to ``frames``: stores written before them gain them empty (NULL) on opening.
+_ADDED_FRAME_COLUMNS = {"ai_unfamiliar": "INTEGER"}
+
+
+def _add_missing_frame_columns(conn: sqlite3.Connection) -> None:
+    """Give a store written by an older version the ``frames`` columns added since (empty for old rows)."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(frames)")}
+    for name, kind in _ADDED_FRAME_COLUMNS.items():
+        if name not in present:
+            try:
+                conn.execute(f"ALTER TABLE frames ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):  # another process added it a moment ago
+                    raise
 
 
 def store_dir(workspace_dir: Path) -> Path:
@@ -94,6 +109,7 @@ class CaseStore(BiradsChoicesMixin):
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(_SCHEMA + BIRADS_SCHEMA)
+            _add_missing_frame_columns(self._conn)
             self._conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
@@ -300,7 +316,9 @@ class CaseStore(BiradsChoicesMixin):
         """
         probabilities = json.dumps(list(frame.ai_probabilities)) if frame.ai_probabilities is not None else None
         uncertainty = float(frame.uncertainty_score) if frame.uncertainty_score is not None else None
-        new = dict(zip(_FRAME_FIELDS, (*keys, frame.ai_model_id, probabilities, uncertainty), strict=True))
+        unfamiliar = None if frame.ai_unfamiliar is None else int(frame.ai_unfamiliar)
+        values = (*keys, frame.ai_model_id, probabilities, uncertainty, unfamiliar)
+        new = dict(zip(_FRAME_FIELDS, values, strict=True))
         old_row = db.execute(
             f"SELECT {', '.join(_FRAME_FIELDS)} FROM frames WHERE case_id = ? AND frame_index = ?",
             (case_id, frame.frame_index),
@@ -311,7 +329,7 @@ class CaseStore(BiradsChoicesMixin):
             return False, set()
         db.execute(
             f"INSERT OR REPLACE INTO frames (case_id, frame_index, {', '.join(_FRAME_FIELDS)}, updated_by, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f" VALUES ({', '.join('?' * (len(_FRAME_FIELDS) + 4))})",
             (case_id, frame.frame_index, *new.values(), who, when),
         )
         mask = frame.current_mask
@@ -339,7 +357,7 @@ class CaseStore(BiradsChoicesMixin):
     def _record_from_row(self, row: tuple[Any, ...], with_masks: bool) -> CaseRecord:
         case_id, source, status, reviewer_class, updated_by, updated_at = row
         frames: dict[int, FrameReview] = {}
-        for index, ai_key, current_key, model_id, probabilities, uncertainty in self._conn.execute(
+        for index, ai_key, current_key, model_id, probabilities, uncertainty, unfamiliar in self._conn.execute(
             f"SELECT frame_index, {', '.join(_FRAME_FIELDS)} FROM frames WHERE case_id = ? ORDER BY frame_index",
             (case_id,),
         ):
@@ -351,6 +369,7 @@ class CaseStore(BiradsChoicesMixin):
                 current_mask=self._masks.read(current_key, case_id) if with_masks else None,
                 uncertainty_score=uncertainty,
                 mask_keys=(ai_key, current_key),
+                ai_unfamiliar=None if unfamiliar is None else bool(unfamiliar),
             )
         source_path = Path(source)
         birads_reader, comment = self._birads_of(case_id)

@@ -10,9 +10,10 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from busviewer import __version__
+from busviewer.core.ai_remarks import ai_remarks
 from busviewer.core.atomic import atomic_write_text
 from busviewer.core.birads_finding import BiradsFinding
-from busviewer.core.case import CaseRecord, utc_now_iso
+from busviewer.core.case import CaseRecord, FrameReview, utc_now_iso
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import ExportError
 from busviewer.core.report import physical_measurements, pixel_measurements
@@ -61,6 +62,10 @@ class SummaryRow:
     ai_birads_category: str | None = None
     birads_category_source: str | None = None
     ai_malignancy_probability: float | None = None
+    #: The AI flagged the frame as unlike its training scans (empty: its weights cannot tell).
+    ai_unlike_training_scans: bool | None = None
+    #: The cautions beside the AI's findings, joined (``busviewer.core.ai_remarks``).
+    ai_remarks: str | None = None
     laterality: str | None = None
     clock_face: str | None = None
     nipple_distance_cm: str | None = None
@@ -121,11 +126,19 @@ def summary_rows(
             updated_by=record.updated_by,
             updated_at=record.updated_at,
             **_birads_columns(record, (findings or {}).get(index)),
+            **_remark_columns(frame),
             patient_name=patient.name if patient else None,
             patient_id=patient.patient_id if patient else None,
             patient_birth_date=patient.birth_date if patient else None,
         ))
     return rows
+
+
+def _remark_columns(frame: FrameReview | None) -> dict[str, object]:
+    if frame is None:
+        return {}
+    remarks = ai_remarks(frame.ai_probabilities, frame.ai_mask, frame.ai_unfamiliar)
+    return {"ai_unlike_training_scans": frame.ai_unfamiliar, "ai_remarks": " ".join(remarks) or None}
 
 
 def _birads_columns(record: CaseRecord, finding: BiradsFinding | None) -> dict[str, object]:

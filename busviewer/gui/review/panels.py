@@ -81,7 +81,8 @@ class ClassPanel(QWidget):
         grid = QGridLayout(self)
         _compact(grid)
         self._shown_probabilities: tuple[float, ...] | None = ()
-        self.message = QLabel("no scan")
+        self._message_text = "no scan"
+        self.message = QLabel(self._message_text)
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setFixedSize(56, 8)
@@ -138,7 +139,11 @@ class ClassPanel(QWidget):
         self.busy.setVisible(busy)
 
     def set_message(self, text: str) -> None:
-        self.message.setText(text)
+        """The panel's first line (``AI: benign``); a scan unlike the training scans says so there too, since
+        the full warning sits below the bars and may be scrolled out of a short panel."""
+        self._message_text = text
+        flagged = self._bars_dimmed and text.startswith("AI: ")
+        self.message.setText(f"{text} · unfamiliar scan" if flagged else text)
 
     def set_probabilities(self, probabilities: Sequence[float] | None) -> None:
         """Fill the bars; None empties them. The most probable class is shown in bold."""
@@ -177,6 +182,7 @@ class ClassPanel(QWidget):
                 f"training scans up to {threshold:.1f}). Treat its proposal with extra care."
             )
         self._dim_bars(unfamiliar)
+        self.set_message(self._message_text)
 
     @property
     def bars_dimmed(self) -> bool:

@@ -1,4 +1,5 @@
-"""The workspace's columns in the case list: Status, Class, Risk, Doubt and BI-RADS, and the search for unreviewed cases."""
+"""The workspace's columns in the case list: Status, Class, AI malignancy score, Doubt and BI-RADS, and the search
+for unreviewed cases. A scan the AI flagged as unlike its training scans carries a warning sign in its score cell."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QHeaderView
 
+from busviewer.core.ai_remarks import SCORE_NAME, SCORE_TIP, UNFAMILIAR_REMARK
 from busviewer.core.birads import CATEGORIES
 from busviewer.core.case import ReviewStatus
 from busviewer.core.constants import CLASS_NAMES
@@ -13,7 +15,11 @@ from busviewer.core.review_records import AWAITING_REVIEW, STATUS_ORDER, CaseRow
 from busviewer.gui import theme
 from busviewer.gui.case_list import CaseListPanel
 
-COLUMNS = ("Status", "Class", "Risk", "Doubt", "BI-RADS")
+#: The score column is named for what it is: the class head's calibrated malignant probability, not a risk.
+SCORE_COLUMN = SCORE_NAME
+COLUMNS = ("Status", "Class", SCORE_COLUMN, "Doubt", "BI-RADS")
+#: Beside the score of a scan unlike the AI's training scans.
+UNFAMILIAR_SIGN = "⚠"
 
 _STATUS_COLOURS = {
     ReviewStatus.APPROVED: theme.SUCCESS,
@@ -23,13 +29,13 @@ _STATUS_COLOURS = {
     ReviewStatus.UNREVIEWED: theme.TEXT_DIM,
 }
 #: The longest text each column shows.
-_WIDEST_TEXTS = ("AI proposed", "malignant", "100 %", "0.00", "4C")
+_WIDEST_TEXTS = ("AI proposed", "malignant", f"{UNFAMILIAR_SIGN} 100 %", "0.00", "4C")
 _SORT_ARROW = 14
 _PADDING = 14
 _HEADER_TIPS = {
     "Status": "Where the review of the case stands (click to sort)",
     "Class": "Your class (capitalised), else the AI's (lower case)",
-    "Risk": "The AI's probability of malignancy",
+    SCORE_COLUMN: f"{SCORE_TIP}. {UNFAMILIAR_SIGN}: {UNFAMILIAR_REMARK}",
     "Doubt": "The AI's uncertainty along the lesion border (0 sure - 1 unsure)",
     "BI-RADS": "Your BI-RADS assessment category (empty until you give one)",
 }
@@ -140,7 +146,13 @@ class CaseColumns:
             panel.set_column(path, "Class", row.class_text, CLASS_NAMES.index(row.ai_class) + 0.5, theme.TEXT_DIM)
         else:
             panel.set_column(path, "Class", "")
-        panel.set_column(path, "Risk", row.risk_text, row.risk)
+        if row.unfamiliar:
+            # The sign first: a narrow case list still shows it where the column begins.
+            panel.set_column(path, SCORE_COLUMN, f"{UNFAMILIAR_SIGN} {row.risk_text}".strip(), row.risk, theme.CAUTION)
+            panel.set_tooltip(path, SCORE_COLUMN, UNFAMILIAR_REMARK)
+        else:
+            panel.set_column(path, SCORE_COLUMN, row.risk_text, row.risk)
+            panel.set_tooltip(path, SCORE_COLUMN, "")
         panel.set_column(path, "Doubt", row.doubt_text, row.doubt)
         category = row.birads_category
         panel.set_column(path, "BI-RADS", category or "", CATEGORIES.index(category) if category in CATEGORIES else None)

@@ -133,6 +133,7 @@ def test_an_unfamiliar_scan_dims_the_class_bars(
     wait_for_prediction(qtbot, review)
     panel = review.class_panel
     assert panel.bars_dimmed and panel.unfamiliar.isVisible()
+    assert panel.message.text() == "AI: benign · unfamiliar scan"
     assert "unlike" in panel.bars["benign"].toolTip()
     assert "chunk" in panel.bars["benign"].styleSheet()
     fake_proposal(monkeypatch, probabilities=np.array([0.0, 1.0, 0.0]), mask=_upper_left_blob(),
@@ -141,3 +142,4 @@ def test_an_unfamiliar_scan_dims_the_class_bars(
     qtbot.keyClick(window.canvas, Qt.Key.Key_R)
     qtbot.waitUntil(lambda: review.frame_state.prediction is not first, timeout=10_000)
     assert not panel.bars_dimmed and panel.bars["benign"].styleSheet() == ""
+    assert panel.message.text() == "AI: benign"

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from busviewer.core.case import ReviewStatus
+from busviewer.gui.workspace.case_columns import SCORE_COLUMN
 from busviewer.io.store import CaseStore, has_store
 from tests.gui.review.conftest import drag
 from tests.gui.workspace.conftest import WindowFactory, open_folder, saved_to_store, workspace_of
@@ -55,7 +56,7 @@ def test_ai_proposal_is_saved_and_listed_without_any_reader_action(
     np.testing.assert_array_equal(record.frames[0].ai_mask, prediction.mask)
     assert record.frames[0].ai_model_id == prediction.model_id
     np.testing.assert_allclose(record.frames[0].ai_probabilities, prediction.probabilities, rtol=1e-6)
-    assert window.case_list.text(scan_folder / "case (1).png", "Risk").endswith("%")
+    assert window.case_list.text(scan_folder / "case (1).png", SCORE_COLUMN).endswith("%")
     # Cases only listed, never shown, are not written.
     window.close()
     with CaseStore(scan_folder) as store:

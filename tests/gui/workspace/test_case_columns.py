@@ -1,4 +1,5 @@
-"""The case list's Status, Class, Risk and Doubt columns, sorting by a header click, and next/previous in that order."""
+"""The case list's Status, Class, AI malignancy score and Doubt columns, header-click sorting, and next/previous
+in that order."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
+from busviewer.core.ai_remarks import UNFAMILIAR_REMARK
 from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus
 from busviewer.gui.case_list import CaseListPanel
+from busviewer.gui.workspace.case_columns import SCORE_COLUMN
 from busviewer.io.store import CaseStore
 from tests.gui.workspace.conftest import SCAN_SHAPE, WindowFactory, wait_for_case, write_scan_png
 
@@ -35,7 +38,8 @@ def test_columns_show_store_state_and_sort_by_risk(
         write_scan_png(folder / name, seed=index)
     with CaseStore(folder) as store:
         for name, risk in risks.items():
-            frame = FrameReview(0, mask, "m", (0.1, 0.9 - risk, risk), mask, uncertainty_score=risk / 3)
+            frame = FrameReview(0, mask, "m", (0.1, 0.9 - risk, risk), mask, uncertainty_score=risk / 3,
+                                ai_unfamiliar=name == "a.png")
             status = ReviewStatus.APPROVED if name == "b.png" else ReviewStatus.AI_PROPOSED
             store.upsert_case(CaseRecord(name, folder / name, status, "malignant" if name == "b.png" else None,
                                          {0: frame}))  # fmt: skip
@@ -43,16 +47,22 @@ def test_columns_show_store_state_and_sort_by_risk(
     window.open_paths([folder])
     qtbot.waitUntil(lambda: window.session.scan is not None, timeout=15_000)
     panel = window.case_list
-    assert panel.column_names() == ["Scan", "Status", "Class", "Risk", "Doubt", "BI-RADS"]
+    assert panel.column_names() == ["Scan", "Status", "Class", "AI malignancy score", "Doubt", "BI-RADS"]
     b = folder / "b.png"
-    assert (panel.text(b, "Status"), panel.text(b, "Class"), panel.text(b, "Risk"), panel.text(b, "Doubt")) == (
+    assert (panel.text(b, "Status"), panel.text(b, "Class"), panel.text(b, SCORE_COLUMN), panel.text(b, "Doubt")) == (
         "approved", "Malignant", "90 %", "0.30")
     assert panel.text(folder / "a.png", "Class") == "benign"  # the AI's, in lower case
-    assert panel.text(folder / "d.png", "Risk") == ""
+    assert panel.text(folder / "d.png", SCORE_COLUMN) == ""
+    # The scan the AI found unlike its training scans carries the flag, saved and read back by the store.
+    assert panel.text(folder / "a.png", SCORE_COLUMN) == "⚠ 35 %"
+    assert panel.tooltip(folder / "a.png", SCORE_COLUMN) == UNFAMILIAR_REMARK
+    assert panel.tooltip(b, SCORE_COLUMN) == ""
+    header_tip = panel.tree.headerItem().toolTip(panel.column_names().index(SCORE_COLUMN))
+    assert "temperature-scaled on the validation parts of BUSI, BUS-BRA and BrEaST" in header_tip
 
-    _click_header(qtbot, panel, "Risk")
-    assert _names(panel) == ["c.png", "a.png", "b.png", "d.png"]  # no risk yet: last either way
-    _click_header(qtbot, panel, "Risk")
+    _click_header(qtbot, panel, SCORE_COLUMN)
+    assert _names(panel) == ["c.png", "a.png", "b.png", "d.png"]  # no score yet: last either way
+    _click_header(qtbot, panel, SCORE_COLUMN)
     assert _names(panel) == ["b.png", "a.png", "c.png", "d.png"]
     # Next/previous case follow the order on screen.
     window.navigator.open_file(folder / "b.png")
