@@ -84,9 +84,11 @@ def _list(registry: Any, args: argparse.Namespace) -> int:
     print(f"{'':2}{'version':24}{'parent':24}{'created':22}{'cases':>6}  {'Dice before -> after':22}{'gate':11}note")
     for v in versions:
         dice = _dice_change(v)
-        gate = "-" if v.version_id == "base" else v.gate_status + ("*" if v.overrides else "")  # "*": overridden
+        gate = "-" if v.version_id == "base" else v.gate_label + ("*" if v.overrides else "")  # "*": overridden
         print(f"{'*' if v.version_id == active else '':2}{v.version_id:24}{v.parent or '-':24}"
               f"{v.created_at or '-':22}{len(v.case_ids):>6}  {dice:22}{gate:11}{v.note}")
+        if v.version_id != "base":  # what the verdict rests on, in the words of the GUI
+            print(f"{'':4}{v.held_out_text}; {v.gate_reason or 'gate reason not recorded'}")
     return 0
 
 

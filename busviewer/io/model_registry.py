@@ -39,6 +39,11 @@ class ModelVersion:
         False when nobody measured it here (an imported file): its own claims are not trusted.
     overrides
         Every activation despite the gate: ``{"by", "at", "reason"}``.
+    gate_reason
+        The gate's one-sentence reason (``busviewer.core.gate.GateDecision.reason``); empty for versions
+        registered before the gate gave one.
+    held_out_patients, held_out_lesion_scans, held_out_normal_scans
+        What the gate's verdict rests on; None when not recorded (older versions, imported files).
     """
 
     version_id: str
@@ -55,6 +60,28 @@ class ModelVersion:
     note: str = ""
     gated: bool = True
     overrides: list[dict[str, str]] = field(default_factory=list)
+    gate_reason: str = ""
+    held_out_patients: int | None = None
+    held_out_lesion_scans: int | None = None
+    held_out_normal_scans: int | None = None
+
+    @property
+    def held_out_text(self) -> str:
+        """``3 patients, 12 lesion scans, 4 normal scans held out``: the same words in the fine-tune panel,
+        the models dialog and ``busviewer models list``; says so when the counts were never recorded."""
+        return held_out_text(self.held_out_patients, self.held_out_lesion_scans, self.held_out_normal_scans)
+
+    @property
+    def gate_label(self) -> str:
+        """The gate status to show: ``accepted`` only with its held-out counts recorded, else
+        ``accepted (counts not recorded)``; never a bare "accepted" without what it rests on."""
+        status = self.gate_status
+        return f"{status} (counts not recorded)" if status == ACCEPTED and not self.gate_counts_known else status
+
+    @property
+    def gate_counts_known(self) -> bool:
+        """True when the held-out counts the verdict rests on were recorded: only then is "accepted" shown as one."""
+        return None not in (self.held_out_patients, self.held_out_lesion_scans, self.held_out_normal_scans)
 
     @property
     def gate_status(self) -> str:
@@ -69,11 +96,25 @@ class ModelVersion:
         """Why activating this version needs an override, as one sentence; None when it does not."""
         status = self.gate_status
         if status == REFUSED:
+            if self.gate_reason:
+                return f"The gate refused version {self.version_id}: {self.gate_reason} ({self.held_out_text})."
             return (f"The gate refused version {self.version_id}: on its held-out cases "
                     f"{dice_change_text(self.metrics_before, self.metrics_after)}.")
         if status == NOT_GATED:
             return f"Version {self.version_id} was imported and never measured by the gate."
         return None
+
+
+def held_out_text(patients: int | None, lesion_scans: int | None, normal_scans: int | None) -> str:
+    """The held-out counts a gate verdict rests on, in words; ``held-out counts not recorded`` when unknown."""
+    if patients is None or lesion_scans is None or normal_scans is None:
+        return "held-out counts not recorded"
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'s' if n != 1 else ''}"
+
+    return (f"{count(patients, 'patient')}, {count(lesion_scans, 'lesion scan')}, "
+            f"{count(normal_scans, 'normal scan')} held out")
 
 
 class GateRefusal(UserFacingError):

@@ -21,6 +21,7 @@ from typing import Any
 from busviewer.core.case import CaseRecord
 from busviewer.core.errors import UserFacingError
 from busviewer.core.finetune_cases import FrameLoader, collect_cases_with_report
+from busviewer.core.gate import GateDecision
 from busviewer.io.model_registry import ModelRegistry, ModelVersion
 from busviewer.services.compute.requests import FineTuneRequest
 
@@ -85,6 +86,8 @@ class FineTuneOutcome:
     n_train: int = 0
     n_validation: int = 0
     skipped_summary: str = ""
+    #: The gate's verdict with its reason and the held-out counts it rests on (None when cancelled).
+    gate: GateDecision | None = None
 
 
 class FineTuneJobError(UserFacingError):

@@ -11,6 +11,7 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from busviewer.core.case import current_user, utc_now_iso
+from busviewer.core.gate import GateDecision
 from busviewer.core.training_case import LabelledCase
 from busviewer.io.model_registry import ModelRegistry, ModelVersion
 from busviewer.services.compute.requests import FineTuneRequest
@@ -21,6 +22,14 @@ log = logging.getLogger(__name__)
 
 def _never() -> bool:
     return False
+
+
+def _gate_fields(gate: GateDecision | None) -> dict[str, Any]:
+    """The gate's reason and held-out counts as the registry and the weights' metadata store them."""
+    if gate is None:
+        return {}
+    return {"gate_reason": gate.reason, "held_out_patients": gate.held_out_patients,
+            "held_out_lesion_scans": gate.held_out_lesion_scans, "held_out_normal_scans": gate.held_out_normal_scans}
 
 
 def train_candidate(
@@ -82,6 +91,8 @@ def _train_and_register(
     outcome.after = summarise(result.after)
     outcome.accepted = bool(result.accepted)
     outcome.cancelled = False
+    outcome.gate = result.gate
+    gate_fields = _gate_fields(result.gate)
     version_id, weights_path = registry.new_weights_path()
     metadata = {
         "version_id": version_id,
@@ -92,6 +103,7 @@ def _train_and_register(
         "metrics_before": outcome.before,
         "metrics_after": outcome.after,
         "accepted_by_gate": outcome.accepted,
+        **gate_fields,
         "settings": settings,
     }
     base.network.load_state_dict(result.state)
@@ -102,7 +114,7 @@ def _train_and_register(
             version_id=version_id, weights_file=weights_path.name, parent=parent.version_id,
             created_at=utc_now_iso(), created_by=current_user(), case_ids=list(result.train_ids),
             validation_ids=list(result.validation_ids), metrics_before=outcome.before,
-            metrics_after=outcome.after, settings=settings, accepted_by_gate=outcome.accepted,
+            metrics_after=outcome.after, settings=settings, accepted_by_gate=outcome.accepted, **gate_fields,
         ),
         activate=False,
     )

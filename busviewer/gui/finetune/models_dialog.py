@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from busviewer.core.errors import UserFacingError
 from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersion
 
-COLUMNS = ("", "Version", "Parent", "Created", "By", "Cases", "Dice before", "Dice after", "Gate")
+COLUMNS = ("", "Version", "Parent", "Created", "By", "Cases", "Dice before", "Dice after", "Gate", "Held out")
 
 
 def _score(metrics: dict[str, object], key: str) -> str:
@@ -38,7 +38,16 @@ def gate_text(version: ModelVersion) -> str:
     """``accepted`` / ``refused`` / ``not gated`` (``, overridden`` when activated anyway); a dash for the base."""
     if version.version_id == BASE_VERSION:
         return "–"
-    return version.gate_status + (", overridden" if version.overrides else "")
+    return version.gate_label + (", overridden" if version.overrides else "")
+
+
+def gate_tip(version: ModelVersion) -> str:
+    """The gate's reason with the held-out counts (the Gate and Held out cells' tooltip)."""
+    if version.version_id == BASE_VERSION:
+        return "The shipped weights: not fine-tuned here."
+    reason = version.gate_reason or "reason not recorded"
+    cases = f"\nHeld-out cases: {', '.join(version.validation_ids)}" if version.validation_ids else ""
+    return f"{reason} ({version.held_out_text}).{cases}"
 
 
 def version_row(version: ModelVersion, active_id: str) -> list[str]:
@@ -55,7 +64,16 @@ def version_row(version: ModelVersion, active_id: str) -> list[str]:
         _score(version.metrics_before, "dice"),
         _score(version.metrics_after, "dice"),
         gate_text(version),
+        _held_out_cell(version),
     ]
+
+
+def _held_out_cell(version: ModelVersion) -> str:
+    if version.version_id == BASE_VERSION:
+        return "–"
+    if not version.gate_counts_known:
+        return "not recorded"
+    return f"{version.held_out_patients} pat · {version.held_out_lesion_scans} lesion · {version.held_out_normal_scans} normal"
 
 
 class ModelsDialog(QDialog):
@@ -99,6 +117,11 @@ class ModelsDialog(QDialog):
 
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
+        # The selected version's gate reason, counts and held-out cases, in full.
+        self.detail_label = QLabel("")
+        self.detail_label.setWordWrap(True)
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._versions: dict[str, ModelVersion] = {}
         self.activate_button = QPushButton("Activate selected")
         self.activate_button.clicked.connect(self.activate_selected)
         self.rollback_button = QPushButton("Roll back")
@@ -114,6 +137,7 @@ class ModelsDialog(QDialog):
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail_label)
         layout.addWidget(self.status_label)
         layout.addLayout(buttons)
         self.refresh()
@@ -139,7 +163,10 @@ class ModelsDialog(QDialog):
                 item.setData(Qt.ItemDataRole.UserRole, version.version_id)
                 if version.version_id == active_id:
                     item.setFont(bold)
+                if COLUMNS[column] in ("Gate", "Held out"):
+                    item.setToolTip(gate_tip(version))
                 self.table.setItem(row, column, item)
+        self._versions = {version.version_id: version for version in versions}
         self.status_label.setText(f"Active: {active_id}. New predictions use the active version.")
         self._update_buttons()
 
@@ -173,3 +200,5 @@ class ModelsDialog(QDialog):
         active_id = self._active_id
         self.activate_button.setEnabled(selected is not None and selected != active_id)
         self.rollback_button.setEnabled(active_id is not None and active_id != BASE_VERSION)
+        version = self._versions.get(selected) if selected is not None else None
+        self.detail_label.setText(f"{version.version_id}: {gate_tip(version)}" if version is not None else "")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from busviewer.io.model_registry import held_out_text
 from busviewer.services.finetune import PHASE_MESSAGES, FineTuneOutcome, JobEpoch
 
 LOSS_COLOUR = "#e0a040"
@@ -44,15 +45,32 @@ def format_score(value: Any) -> str:
     return "–" if value is None else f"{float(value):.3f}"
 
 
+#: Held-out case names listed in the panel before "and N more" (all of them are in the tooltip).
+LISTED_CASES = 8
+
+
 def gate_verdict(outcome: FineTuneOutcome) -> str:
-    """The gate's decision as a plain sentence."""
-    before, after = format_score(outcome.before.get("dice")), format_score(outcome.after.get("dice"))
-    cases = f"{outcome.n_validation} held-out case{'s' if outcome.n_validation != 1 else ''}"
+    """The gate's decision as a plain sentence, always with the held-out counts it rests on and its reason."""
+    gate = outcome.gate
+    if gate is None:  # a run without the gate's record: say what is known, never a bare "Accepted"
+        before, after = format_score(outcome.before.get("dice")), format_score(outcome.after.get("dice"))
+        counts = held_out_text(None, None, None)
+        reason = f"Dice {before} -> {after} on {outcome.n_validation} held-out cases"
+    else:
+        counts = held_out_text(gate.held_out_patients, gate.held_out_lesion_scans, gate.held_out_normal_scans)
+        reason = gate.reason
     if outcome.accepted:
-        return (f"Accepted: on {cases} the candidate's Dice is {after}, above the current model's "
-                f"{before}. Activate it to use it for new predictions.")
-    return (f"Refused: on {cases} the candidate's Dice is {after}, not above the current model's {before}, "
-            "so the current model stays active.")
+        return f"Accepted ({counts}): {reason}. Activate it to use it for new predictions."
+    return f"Refused ({counts}): {reason}; the current model stays active."
+
+
+def held_out_cases_text(case_ids: list[str]) -> str:
+    """``Held-out cases: a.png, b.png and 3 more``; empty without cases."""
+    if not case_ids:
+        return ""
+    shown = ", ".join(case_ids[:LISTED_CASES])
+    more = len(case_ids) - LISTED_CASES
+    return f"Held-out cases: {shown}" + (f" and {more} more" if more > 0 else "")
 
 
 class FineTunePanel(QWidget):
@@ -138,6 +156,9 @@ class FineTunePanel(QWidget):
         self.verdict_label = QLabel("")
         self.verdict_label.setWordWrap(True)
         self.verdict_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.held_out_label = QLabel("")
+        self.held_out_label.setWordWrap(True)
+        self.held_out_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.force_box = QCheckBox("Activate even though the gate refused it")
         self.force_box.setEnabled(False)
         self.force_box.toggled.connect(self._update_activate)
@@ -158,6 +179,7 @@ class FineTunePanel(QWidget):
         form.addRow("Dice", self.dice_label)
         form.addRow("Accuracy", self.accuracy_label)
         form.addRow(self.verdict_label)
+        form.addRow(self.held_out_label)
         form.addRow(self.force_box)
         model_row = QHBoxLayout()
         model_row.addWidget(self.activate_button)
@@ -201,6 +223,7 @@ class FineTunePanel(QWidget):
             self.dice_label.setText("–")
             self.accuracy_label.setText("–")
             self._set_verdict("", None)
+            self._set_held_out([])
             self.force_box.setChecked(False)
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
@@ -249,7 +272,9 @@ class FineTunePanel(QWidget):
         self.accuracy_label.setText(f"{format_score(before.get('accuracy'))} → {format_score(after.get('accuracy'))}")
         self._has_candidate = outcome.version is not None
         self._accepted = outcome.accepted
-        self._set_verdict(gate_verdict(outcome), outcome.accepted)
+        # Green only for a verdict whose held-out counts are known; an accept without them is no evidence.
+        self._set_verdict(gate_verdict(outcome), outcome.accepted if outcome.gate is not None else None)
+        self._set_held_out(list(outcome.version.validation_ids) if outcome.version else [])
         version = outcome.version.version_id if outcome.version else "?"
         self.phase_label.setText(f"Finished in {outcome.seconds:.0f} s on {outcome.n_train} training cases; "
                                  f"candidate {version} saved, not active yet.")
@@ -291,6 +316,11 @@ class FineTunePanel(QWidget):
         self.verdict_label.setText(text)
         colour = {True: ACCEPTED_COLOUR, False: REFUSED_COLOUR}.get(accepted) if accepted is not None else None
         self.verdict_label.setStyleSheet(f"color: {colour}; font-weight: bold;" if colour else "")
+
+    def _set_held_out(self, case_ids: list[str]) -> None:
+        self.held_out_label.setText(held_out_cases_text(case_ids))
+        self.held_out_label.setToolTip("\n".join(case_ids))
+        self.held_out_label.setVisible(bool(case_ids))
 
     def _update_activate(self) -> None:
         can_force = self._has_candidate and not self._accepted and not self._running

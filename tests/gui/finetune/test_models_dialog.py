@@ -15,12 +15,14 @@ from busviewer.io.model_registry import BASE_VERSION, ModelRegistry, ModelVersio
 from tests.gui.finetune.conftest import ReviewStandIn
 
 
-def add_version(registry: ModelRegistry, parent: str, accepted: bool, dice: tuple[float, float]) -> ModelVersion:
+def add_version(registry: ModelRegistry, parent: str, accepted: bool, dice: tuple[float, float],
+                **counts: object) -> ModelVersion:
     version_id, path = registry.new_weights_path()
     path.write_bytes(registry.base_weights.read_bytes())
     return registry.register(
         ModelVersion(version_id, path.name, parent, now_iso(), "reader", case_ids=["a", "b", "c"], validation_ids=["d"],
-                     metrics_before={"dice": dice[0]}, metrics_after={"dice": dice[1]}, accepted_by_gate=accepted),
+                     metrics_before={"dice": dice[0]}, metrics_after={"dice": dice[1]}, accepted_by_gate=accepted,
+                     **counts),
         activate=False,
     )
 
@@ -31,7 +33,9 @@ def setup(main_window: MainWindow, registry: ModelRegistry, monkeypatch: pytest.
     errors: list[str] = []
     monkeypatch.setattr(main_window, "show_error", errors.append)
     main_window.review = ReviewStandIn()
-    first = add_version(registry, BASE_VERSION, True, (0.5, 0.6))
+    first = add_version(registry, BASE_VERSION, True, (0.5, 0.6), gate_reason="lesion Dice 0.500 -> 0.600 (+0.100) "
+                        "on 5 scans of 2 held-out patients", held_out_patients=2, held_out_lesion_scans=5,
+                        held_out_normal_scans=1)
     second = add_version(registry, first.version_id, False, (0.6, 0.4))
     return install_finetune(main_window, registry, confirm_override=OverrideAnswers()), first, second, errors
 
@@ -65,7 +69,24 @@ def test_the_dialog_lists_every_version_with_its_scores(
     assert (cell(dialog, 2, "Dice before"), cell(dialog, 2, "Dice after")) == ("0.600", "0.400")
     assert (cell(dialog, 1, "Gate"), cell(dialog, 2, "Gate"), cell(dialog, 0, "Gate")) == ("accepted", "refused", "–")
     assert cell(dialog, 1, "Cases") == "4"
+    assert cell(dialog, 1, "Held out") == "2 pat · 5 lesion · 1 normal"
+    assert cell(dialog, 2, "Held out") == "not recorded"
+    tip = dialog.table.item(1, COLUMNS.index("Gate")).toolTip()
+    assert tip == ("lesion Dice 0.500 -> 0.600 (+0.100) on 5 scans of 2 held-out patients "
+                   "(2 patients, 5 lesion scans, 1 normal scan held out).\nHeld-out cases: d")
+    dialog.select_version(first.version_id)
+    assert dialog.detail_label.text() == f"{first.version_id}: {tip}"
     assert not dialog.rollback_button.isEnabled()
+
+
+def test_an_accept_without_recorded_counts_says_so(qtbot: QtBot, main_window: MainWindow,
+                                                   registry: ModelRegistry) -> None:
+    main_window.review = ReviewStandIn()
+    add_version(registry, BASE_VERSION, True, (0.5, 0.6))  # registered before the gate recorded its counts
+    dialog = install_finetune(main_window, registry).open_models_dialog()
+    qtbot.addWidget(dialog)
+    assert cell(dialog, 1, "Gate") == "accepted (counts not recorded)"
+    assert cell(dialog, 1, "Held out") == "not recorded"
 
 
 def test_activate_selected_and_roll_back_change_the_persisted_choice(

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from busviewer.core.case import CaseRecord
 from busviewer.core.case import utc_now_iso as now_iso
+from busviewer.core.gate import gate_decision
 from busviewer.gui.finetune import install_finetune
 from busviewer.gui.finetune.controller import FineTuneController
 from busviewer.gui.finetune.panel import FineTunePanel, format_eta
@@ -21,12 +22,16 @@ from tests.gui.finetune.conftest import ImageShelf, ReviewStandIn
 RUN_TIMEOUT_MS = 180_000
 
 
-def outcome(accepted: bool, before: float = 0.61, after: float = 0.66) -> FineTuneOutcome:
+HELD_OUT = [f"patient{n}/scan{k}.png" for n in (1, 2, 3) for k in (1, 2, 3, 4)]
+
+
+def outcome(accepted: bool, before: float = 0.61, after: float = 0.66, gated: bool = True) -> FineTuneOutcome:
+    reason = gate_decision({"dice": before}, {"dice": after, "n_images": 12, "n_lesion_images": 9}, 3)
     version = ModelVersion("ft-20250101-000000", "ft-20250101-000000.safetensors", BASE_VERSION, now_iso(), "me",
-                           accepted_by_gate=accepted)
+                           validation_ids=HELD_OUT, accepted_by_gate=accepted)
     return FineTuneOutcome(cancelled=False, parent_version=BASE_VERSION, before={"dice": before, "accuracy": 0.5},
                            after={"dice": after, "accuracy": 0.75}, accepted=accepted, seconds=12.0, version=version,
-                           n_train=7, n_validation=3)
+                           n_train=7, n_validation=12, gate=reason if gated else None)
 
 
 @pytest.fixture
@@ -53,9 +58,24 @@ def test_an_accepted_candidate_can_be_activated(qtbot: QtBot) -> None:
     panel.show_outcome(outcome(accepted=True))
     assert panel.dice_label.text() == "0.610 → 0.660"
     assert panel.accuracy_label.text() == "0.500 → 0.750"
-    assert panel.verdict_label.text().startswith("Accepted: on 3 held-out cases")
+    assert panel.verdict_label.text() == (
+        "Accepted (3 patients, 9 lesion scans, 3 normal scans held out): lesion Dice 0.610 -> 0.660 (+0.050) "
+        "on 9 scans of 3 held-out patients. Activate it to use it for new predictions.")
+    assert "#3fa34d" in panel.verdict_label.styleSheet()  # green, with the counts beside it
+    assert panel.held_out_label.text() == (
+        "Held-out cases: patient1/scan1.png, patient1/scan2.png, patient1/scan3.png, patient1/scan4.png, "
+        "patient2/scan1.png, patient2/scan2.png, patient2/scan3.png, patient2/scan4.png and 4 more")
+    assert panel.held_out_label.toolTip().split("\n") == HELD_OUT
     assert panel.activate_button.isEnabled()
     assert not panel.force_box.isEnabled()
+
+
+def test_an_accept_without_held_out_counts_is_never_shown_green(qtbot: QtBot) -> None:
+    panel = FineTunePanel()
+    qtbot.addWidget(panel)
+    panel.show_outcome(outcome(accepted=True, gated=False))
+    assert panel.verdict_label.text().startswith("Accepted (held-out counts not recorded): Dice 0.610 -> 0.660")
+    assert "#3fa34d" not in panel.verdict_label.styleSheet()
 
 
 def test_a_refused_candidate_needs_the_force_box(qtbot: QtBot) -> None:
@@ -66,9 +86,8 @@ def test_a_refused_candidate_needs_the_force_box(qtbot: QtBot) -> None:
     panel.set_running(True)
     panel.show_outcome(outcome(accepted=False, before=0.70, after=0.55))
     assert panel.verdict_label.text() == (
-        "Refused: on 3 held-out cases the candidate's Dice is 0.550, not above the current model's 0.700, "
-        "so the current model stays active."
-    )
+        "Refused (3 patients, 9 lesion scans, 3 normal scans held out): lesion Dice 0.700 -> 0.550 (-0.150) "
+        "did not rise; the current model stays active.")
     assert not panel.activate_button.isEnabled()
     assert panel.force_box.isEnabled()
     qtbot.mouseClick(panel.force_box, Qt.MouseButton.LeftButton)
@@ -107,6 +126,14 @@ def test_fine_tune_from_the_button_then_activate(
     assert errors == []
     assert panel.dice_label.text() == f"{result.before['dice']:.3f} → {result.after['dice']:.3f}"
     assert panel.verdict_label.text().startswith("Accepted" if result.accepted else "Refused")
+    # The verdict, the registry and the models dialog show the same held-out counts and reason.
+    assert result.gate is not None and result.version is not None
+    stored = registry.get(result.version.version_id)
+    assert (stored.held_out_patients, stored.held_out_lesion_scans, stored.held_out_normal_scans) == (
+        result.gate.held_out_patients, result.gate.held_out_lesion_scans, result.gate.held_out_normal_scans)
+    assert stored.gate_reason == result.gate.reason and stored.gate_reason in panel.verdict_label.text()
+    assert stored.held_out_text in panel.verdict_label.text()
+    assert panel.held_out_label.text().startswith("Held-out cases: " + stored.validation_ids[0])
     assert panel.activate_button.isEnabled() == result.accepted
     assert panel.loss_curve.getData()[0].tolist() == [1.0, 2.0]
     assert registry.active_id == BASE_VERSION  # nothing changes until the user activates
