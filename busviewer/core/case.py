@@ -138,9 +138,9 @@ class FrameReview:
     @property
     def is_edited(self) -> bool:
         """True when a person changed the AI mask (or drew one without an AI proposal)."""
-        if self.current_mask is None and self.ai_mask is None and self.mask_keys is not None:
-            ai_key, current_key = self.mask_keys
-            return current_key is not None and current_key != ai_key
+        ai_key, current_key = self.mask_keys or (None, None)
+        if self.ai_mask is None and ai_key is not None and (self.current_mask is None or current_key is not None):
+            return current_key is not None and current_key != ai_key  # equal content, equal key
         if self.current_mask is None:
             return False
         if self.ai_mask is None or self.ai_mask.shape != self.current_mask.shape:

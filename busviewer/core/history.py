@@ -146,6 +146,12 @@ class EditHistory:
         """Bytes of pixel data held by undo and redo steps together."""
         return self._nbytes
 
+    @property
+    def token(self) -> tuple[int, int, int]:
+        """Changes whenever an edit, undo or redo changes the content (what autosave compares to skip
+        frames that did not change since the last save)."""
+        return len(self._undo), id(self._undo[-1]) if self._undo else 0, len(self._redo)
+
     def clear(self) -> None:
         """Forget every step."""
         self._undo.clear()

@@ -65,18 +65,31 @@ def snapshot_state(state: ReviewState, case_id: str) -> CaseSnapshot:
     """Freeze ``state`` for saving: copies the masks worth saving (the GUI thread keeps editing the originals).
 
     A frame whose mask is an untouched empty layer (made when the frame was merely shown) and that has no
-    AI proposal is left out, so it never overwrites what the store holds for that frame.
+    AI proposal is left out, so it never overwrites what the store holds for that frame; so is a frame
+    that has not changed since the last snapshot (``state.saved_marks``), so a stroke on one frame of a cine
+    loop saves that frame only.
     """
     frames = []
     for index, frame in sorted(state.frames.items()):
         layer = frame.mask
+        mark = frame_mark(frame)
+        if state.saved_marks.get(index) == mark:
+            continue
         touched = layer is not None and (layer.edited or layer.can_undo or frame.accepted_ai or bool(layer.data.any()))
         if frame.prediction is None and not touched:
             continue
         mask = np.array(layer.data, dtype=bool) if layer is not None else None
         frames.append(FrameSnapshot(index, frame.prediction, frame.uncertainty_score, mask))
+        state.saved_marks[index] = mark
     source = Path(state.source_path) if state.source_path is not None else Path(case_id)
     return CaseSnapshot(case_id, source, state.reviewer_class, frames, dict(state.birads_reader), state.comment)
+
+
+def frame_mark(frame: FrameState) -> tuple[object, ...]:
+    """What identifies a frame's content for autosave: its proposal, its mask layer and the layer's history."""
+    layer = frame.mask
+    token = layer.history.token if layer is not None else None
+    return id(frame.prediction), id(layer), token, frame.accepted_ai, frame.uncertainty_score
 
 
 def record_from_snapshot(snapshot: CaseSnapshot, saved: CaseRecord | None = None) -> CaseRecord:
@@ -99,7 +112,11 @@ def record_from_snapshot(snapshot: CaseSnapshot, saved: CaseRecord | None = None
     """
     frames: dict[int, FrameReview] = dict(saved.frames) if saved is not None else {}
     for frame in snapshot.frames:
-        frames[frame.frame_index] = _frame_review(frame, frames.get(frame.frame_index))
+        old = frames.get(frame.frame_index)
+        review = _frame_review(frame, old)
+        if frame.prediction is None and old is not None and review.ai_mask is None and old.mask_keys is not None:
+            review.mask_keys = (old.mask_keys[0], None)  # the saved AI mask stays, without being read
+        frames[frame.frame_index] = review
     record = CaseRecord(
         case_id=snapshot.case_id,
         source_path=snapshot.source_path,

@@ -132,6 +132,8 @@ class ReviewState:
     frames: dict[int, FrameState] = field(default_factory=dict)
     birads_reader: dict[str, str] = field(default_factory=dict)
     comment: str = ""
+    #: Per frame, what autosave last took (``review_records.frame_mark``): unchanged frames are not re-sent.
+    saved_marks: dict[int, tuple[object, ...]] = field(default_factory=dict, repr=False, compare=False)
     # A generated scan is keyed by its id(); holding it keeps that id from being reused by another scan.
     scan_anchor: object = field(default=None, repr=False, compare=False)
 

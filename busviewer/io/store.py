@@ -13,7 +13,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,7 @@ class CaseStore(BiradsChoicesMixin):
             self._conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
+            self._check_schema_version()
         except sqlite3.DatabaseError as exc:
             raise UserFacingError(f"The review state in {self.db_path} is damaged or locked ({exc}).") from exc
         except OSError as exc:
@@ -120,6 +121,24 @@ class CaseStore(BiradsChoicesMixin):
         self._sweep_orphans()
 
     # ----------------------------------------------------------------- lifecycle
+
+    def _check_schema_version(self) -> None:
+        """Refuse a store written by a newer busviewer (in one sentence); bring an older one up to date."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        try:
+            found = int(row[0])
+        except (TypeError, ValueError):
+            found = 0
+        if found > SCHEMA_VERSION:
+            self._conn.close()
+            raise UserFacingError(
+                f"The review in {self.db_path.parent} was saved by a newer busviewer (store format {found}; "
+                f"this version reads up to {SCHEMA_VERSION}): open it with that version."
+            )
+        if found < SCHEMA_VERSION:
+            # The tables and columns are created above (CREATE ... IF NOT EXISTS); a later format change
+            # adds its step here, keyed by ``found``, before the version is raised.
+            self._conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         """Close the database; the store cannot be used afterwards."""
@@ -134,14 +153,22 @@ class CaseStore(BiradsChoicesMixin):
 
     # ----------------------------------------------------------------- writes
 
-    def upsert_case(self, record: CaseRecord, user: str | None = None) -> None:
+    def upsert_case(self, record: CaseRecord, user: str | None = None, only_frames: Iterable[int] | None = None) -> None:
         """Write ``record`` with all its frames (frames missing from it are removed) in one transaction.
 
         ``record.updated_by`` and ``record.updated_at`` are set to the writer and the time of writing.
+
+        Parameters
+        ----------
+        only_frames
+            Write only these frames of ``record`` and leave every other saved frame as it is (autosave:
+            a stroke on one frame of a cine loop must not re-hash and rewrite the masks of all of them).
         """
         who, when = user or current_user(), utc_now_iso()
-        keys = {frame.frame_index: self._write_frame_masks(frame) for frame in record.frames.values()}
-        written = {key: mask for frame in record.frames.values() for key, mask in self._keyed_masks(frame, keys)}
+        wanted = set(only_frames) if only_frames is not None else None
+        frames = [f for f in record.frames.values() if wanted is None or f.frame_index in wanted]
+        keys = {frame.frame_index: self._write_frame_masks(frame) for frame in frames}
+        written = {key: mask for frame in frames for key, mask in self._keyed_masks(frame, keys)}
         released: set[str] = set()
         with self._transaction() as db:
             old = db.execute(
@@ -167,10 +194,10 @@ class CaseStore(BiradsChoicesMixin):
                 )
                 self._audit(db, record.case_id, None, who, when, "case_updated", changes)
             touched = self._sync_birads(db, record, who, when) or old is None or bool(changes)
-            for frame in record.frames.values():
+            for frame in frames:
                 changed, freed = self._upsert_frame(db, record.case_id, frame, keys[frame.frame_index], who, when)
                 touched, released = touched or changed, released | freed
-            stale = db.execute(
+            stale = [] if wanted is not None else db.execute(
                 "SELECT frame_index, ai_mask, current_mask FROM frames WHERE case_id = ?", (record.case_id,)
             ).fetchall()
             for index, ai_key, current_key in stale:
@@ -344,7 +371,10 @@ class CaseStore(BiradsChoicesMixin):
         return True, {old[k] for k in ("ai_mask", "current_mask") if old[k] and old[k] not in keys}
 
     def _write_frame_masks(self, frame: FrameReview) -> tuple[str | None, str | None]:
-        return self._masks.write(frame.ai_mask), self._masks.write(frame.current_mask)
+        # A mask that was not read (only its key is known) keeps its key: it is already stored.
+        ai_key, current_key = frame.mask_keys or (None, None)
+        return (self._masks.write(frame.ai_mask) if frame.ai_mask is not None else ai_key,
+                self._masks.write(frame.current_mask) if frame.current_mask is not None else current_key)
 
     @staticmethod
     def _keyed_masks(

@@ -10,6 +10,7 @@ from busviewer.core.review_records import (
     record_from_snapshot,
     status_from_masks,
 )
+from busviewer.io.mask_files import mask_digest
 from busviewer.io.store import CaseStore
 
 
@@ -30,12 +31,17 @@ def save_snapshot(
     CaseRow or None
         None when the case was only looked at (nothing proposed, drawn or decided) and was not saved.
     """
-    saved = store.get_case(snapshot.case_id)
+    # Masks are not read back: the store's keys say what is saved, and only the snapshot's frames (those
+    # that changed since the last save) are hashed and written.
+    saved = store.get_case(snapshot.case_id, with_masks=False)
     record = record_from_snapshot(snapshot, saved)
+    for frame in record.frames.values():
+        if frame.current_mask is not None and frame.ai_mask is None and frame.mask_keys is not None:
+            frame.mask_keys = (frame.mask_keys[0], mask_digest(frame.current_mask))
     nothing_to_keep = not record.frames and record.reviewer_class is None and not record.birads_reader and not record.comment
     if saved is None and decision is None and nothing_to_keep:
         return None
-    store.upsert_case(record)
+    store.upsert_case(record, only_frames=[frame.frame_index for frame in snapshot.frames])
     if clear_decision and record.status in READER_DECISIONS:
         decision = status_from_masks(record)
     if decision is not None and decision != record.status:

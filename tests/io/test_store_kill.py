@@ -1,4 +1,5 @@
-"""SIGKILL in the middle of autosaving leaves a store whose every saved frame is intact and recent."""
+"""SIGKILL in the middle of autosaving (the app's own path, on a multi-frame case) leaves a store whose every
+saved frame is intact and recent."""
 
 from __future__ import annotations
 
@@ -17,30 +18,39 @@ from busviewer.io.store import CaseStore
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
 
-N_FRAMES = 3
+N_FRAMES = 5
 SHAPE = (96, 128)
 
-# The writer saves iteration i into frame i % N_FRAMES with a mask that is a pure function of i, and prints i
-# only after save_frame returned: every printed iteration must survive the kill.
+# The writer drives the path the app's autosave takes (review state -> snapshot_state -> save_snapshot, on a
+# multi-frame case): iteration i gives frame i % N_FRAMES a new AI proposal (model "iter-i", mask a pure
+# function of i // 2) and the reader's mask (a pure function of i), and prints i only after the save
+# returned: every printed iteration must survive the kill.
 WRITER = textwrap.dedent(
     f"""
     import sys
     from pathlib import Path
     import numpy as np
-    from busviewer.core.case import CaseRecord, FrameReview
+    from busviewer.core.prediction import Prediction
+    from busviewer.core.review_records import snapshot_state
+    from busviewer.core.review_state import ReviewState
     from busviewer.io.store import CaseStore
+    from busviewer.services.review_saving import save_snapshot
 
     def mask_for(i):
         rng = np.random.default_rng(i)
         return rng.random({SHAPE}) < 0.3
 
-    store = CaseStore(Path(sys.argv[1]))
-    store.upsert_case(CaseRecord(case_id="cine.dcm", source_path=Path(sys.argv[1]) / "cine.dcm"))
+    folder = Path(sys.argv[1])
+    store = CaseStore(folder)
+    state = ReviewState("cine", folder / "cine.dcm", {SHAPE}, n_frames={N_FRAMES})
     i = 0
     while True:
-        frame = FrameReview(frame_index=i % {N_FRAMES}, ai_mask=mask_for(i // 2), ai_model_id=f"iter-{{i}}",
-                            current_mask=mask_for(i), uncertainty_score=(i % 100) / 100)
-        store.save_frame("cine.dcm", frame, user="writer")
+        frame = state.frame(i % {N_FRAMES})
+        frame.prediction = Prediction(np.array([0.2, 0.5, 0.3]), None, mask_for(i // 2), None, f"iter-{{i}}", "cpu",
+                                      kept_uncertainty_score=0.0)
+        frame.uncertainty_score = (i % 100) / 100
+        frame.ensure_mask({SHAPE}).set_mask(mask_for(i), description="stroke", by_person=True)
+        save_snapshot(store, snapshot_state(state, "cine.dcm"))
         print(i, flush=True)
         i += 1
     """
