@@ -9,6 +9,7 @@ sentence).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,16 +50,24 @@ class WorkspaceAutosave:
     _prefetched: dict[Path, Future[CaseRecord | None]]
     _shown_error: str | None
     _closed: bool
+    _pending: tuple[Path, set[str]] | None
+    open_workspace: Callable[[Path], bool]
 
     # ----------------------------------------------------------------- restore
     def _prefetch(self, path: Path) -> None:
         """Start reading the saved review of ``path`` while the scan itself loads."""
+        if self._pending is not None and str(Path(path).resolve()) in self._pending[1]:
+            return  # its workspace opens when (if) the scan arrives
         worker = self.worker
         case_id = case_id_for(self.workspace_dir, path) if worker is not None and self.workspace_dir else None
         if case_id is not None and worker is not None:
             self._prefetched = {path: worker.submit(lambda store: store.get_case(case_id))}
 
     def _on_scan_arriving(self, path: Path | None, scan: UltrasoundScan) -> None:
+        pending = self._pending
+        if pending is not None and path is not None and str(Path(path).resolve()) in pending[1]:
+            self._pending = None
+            self.open_workspace(pending[0])  # saves the previous workspace's pending changes first
         self.flush()
         future = self._prefetched.pop(path, None) if path is not None else None
         self._prefetched.clear()

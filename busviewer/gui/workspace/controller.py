@@ -78,6 +78,8 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
         self._prefetched: dict[Path, Future[CaseRecord | None]] = {}
         self._shown_error: str | None = None
         self._closed = False
+        #: The folder a new list belongs to and its cases' keys, until one of them opens (see _on_cases_listed).
+        self._pending: tuple[Path, set[str]] | None = None
         self._autosave = QTimer(self, singleShot=True, interval=autosave_delay_ms)
         self._autosave.timeout.connect(self.flush)
         self._finetune_refresh = QTimer(self, singleShot=True, interval=FINETUNE_REFRESH_DELAY_MS)
@@ -207,8 +209,13 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
         if not cases:
             return
         folder = root if root is not None else (self.location_override or Path(cases[0]).parent)
+        self._pending = None
         if self.worker is not None and self.workspace_dir is not None and self.workspace_dir == folder:
             self._show_rows(self.columns.rows)  # same workspace, new list: fill the new rows
+        elif self.worker is not None and self._case_on_screen() is not None:
+            # A scan of this workspace is on screen and editable: keep its workspace until a scan of the new
+            # list has opened, so a failed open never leaves edits that no store keeps.
+            self._pending = (folder, {str(Path(case).resolve()) for case in cases})
         else:
             self.open_workspace(folder)
         self._update_enabled()
