@@ -195,6 +195,31 @@ def phase_undo(ctx: Context) -> None:
     spin_until(ctx, lambda: not ctx.review.measuring.pending, 30)
 
 
+def phase_rapid_clicks(ctx: Context) -> None:
+    """30 Point-tool clicks 30 ms apart, faster than the model: they coalesce (the newest prompt set wins)."""
+    review = ctx.review
+    review.editing.select_tool("point")
+    rows, cols = ctx.scan.shape
+    rng = np.random.default_rng(1)
+    left = Qt.MouseButton.LeftButton
+    steps = review.mask_layer.history.n_steps
+    started = time.perf_counter()
+    for _ in range(30):
+        point = _viewport_point(ctx, rng.uniform(0.3, 0.7) * rows, rng.uniform(0.3, 0.7) * cols)
+        _mouse(ctx, QEvent.Type.MouseButtonPress, point, left, left)
+        _mouse(ctx, QEvent.Type.MouseButtonRelease, point, left, Qt.MouseButton.NoButton)
+        spin_for(ctx, 0.03)
+    settled = spin_until(ctx, lambda: not review.pointing.pending and not review.pointing.jobs.pending, 300)
+    ctx.notes["rapid_clicks"] = {
+        "clicks": 30,
+        "prompts_kept": len(review.mask_layer.prompts),
+        "undo_steps_added": review.mask_layer.history.n_steps - steps,
+        "settled_s": round(time.perf_counter() - started, 3) if settled else None,
+        "method": review.pointing.method,
+    }
+    review.editing.select_tool("navigate")
+
+
 def _finetune_records(count: int) -> list[object]:
     """Reviewed cases for the fine-tune: BUSI images with their masks as the reader's, or demo scans."""
     from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus
@@ -239,6 +264,7 @@ PHASES: list[tuple[str, Callable[[Context], None]]] = [
     ("gradcam", phase_gradcam),
     ("paint_strokes", phase_paint_strokes),
     ("undo", phase_undo),
+    ("rapid_point_clicks", phase_rapid_clicks),
     ("paint_and_undo_while_finetuning", phase_finetune_running),
 ]
 

@@ -17,6 +17,7 @@ from busviewer.core.metrics import dice_score
 
 if TYPE_CHECKING:
     from busviewer.core.prediction import Prediction
+from busviewer.core.prompts import Prompt
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,9 @@ class FrameReview:
     ai_unfamiliar
         True when the AI flagged the frame as unlike its training scans (``Prediction.unfamiliar``), False
         when it did not, None when its weights cannot tell (no familiarity reference).
+    prompts
+        The reader's Point-tool prompts (clicks and boxes, source pixels) that shaped ``current_mask``;
+        a prompted mask counts as edited (DICOM SEG ``SEMIAUTOMATIC``) even where it equals the AI's.
     """
 
     frame_index: int
@@ -97,9 +101,11 @@ class FrameReview:
     uncertainty_score: float | None = None
     mask_keys: tuple[str | None, str | None] | None = None
     ai_unfamiliar: bool | None = None
+    prompts: tuple[Prompt, ...] = ()
 
     def __post_init__(self) -> None:
         self.frame_index = int(self.frame_index)
+        self.prompts = tuple(self.prompts)
         if self.ai_mask is not None:
             self.ai_mask = np.asarray(self.ai_mask, dtype=bool)
         if self.current_mask is not None:
@@ -137,7 +143,9 @@ class FrameReview:
 
     @property
     def is_edited(self) -> bool:
-        """True when a person changed the AI mask (or drew one without an AI proposal)."""
+        """True when a person changed the AI mask (or drew one without an AI proposal, or prompted it)."""
+        if self.prompts:
+            return True
         ai_key, current_key = self.mask_keys or (None, None)
         if self.ai_mask is None and ai_key is not None and (self.current_mask is None or current_key is not None):
             return current_key is not None and current_key != ai_key  # equal content, equal key

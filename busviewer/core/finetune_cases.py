@@ -168,7 +168,8 @@ def collect_cases_with_report(
         label = CLASS_NAMES.index(class_name) if class_name is not None else UNKNOWN_LABEL
         patient = patient_of(record.source_path) if patient_of is not None else None
         collection.cases.append(
-            LabelledCase(np.ascontiguousarray(image, dtype=np.uint8), mask, label, record.case_id, patient))
+            LabelledCase(np.ascontiguousarray(image, dtype=np.uint8), mask, label, record.case_id, patient,
+                         frame.prompts))
     if collection.n_skipped:
         log.info("fine-tune cases: %d usable, %s", len(collection.cases), collection.skipped_summary())
     return collection

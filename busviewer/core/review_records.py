@@ -15,6 +15,7 @@ import numpy as np
 from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus, familiarity_flag
 from busviewer.core.mask import MaskLayer
 from busviewer.core.prediction import Prediction
+from busviewer.core.prompts import Prompt
 from busviewer.core.review_state import FrameState, ReviewState
 
 #: Statuses only the reader sets; edits and new AI proposals leave them as they are.
@@ -47,6 +48,8 @@ class FrameSnapshot:
     prediction: Prediction | None
     uncertainty_score: float | None
     mask: np.ndarray | None
+    #: The Point-tool prompts that shaped ``mask`` (kept with the case, replayed by fine-tuning).
+    prompts: tuple[Prompt, ...] = ()
 
 
 @dataclass
@@ -79,7 +82,8 @@ def snapshot_state(state: ReviewState, case_id: str) -> CaseSnapshot:
         if frame.prediction is None and not touched:
             continue
         mask = np.array(layer.data, dtype=bool) if layer is not None else None
-        frames.append(FrameSnapshot(index, frame.prediction, frame.uncertainty_score, mask))
+        frames.append(FrameSnapshot(index, frame.prediction, frame.uncertainty_score, mask,
+                                    layer.prompts if layer is not None else ()))  # fmt: skip
         state.saved_marks[index] = mark
     source = Path(state.source_path) if state.source_path is not None else Path(case_id)
     return CaseSnapshot(case_id, source, state.reviewer_class, frames, dict(state.birads_reader), state.comment)
@@ -151,6 +155,7 @@ def _frame_review(frame: FrameSnapshot, saved: FrameReview | None) -> FrameRevie
         current_mask=frame.mask,
         uncertainty_score=uncertainty,
         ai_unfamiliar=unfamiliar,
+        prompts=frame.prompts,
     )
 
 
@@ -186,6 +191,7 @@ def state_from_record(record: CaseRecord, scan_key: str, source_path: Path | Non
             uncertainty_score=saved.uncertainty_score,
             accepted_ai=owned,
         )
+        state.frames[index].mask.restore_prompts(saved.prompts)  # type: ignore[union-attr]
     return state
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from busviewer.core.prompts import Prompt
+
 #: The class of a case whose reader set none: it trains the mask only, never the class head (the AI's
 #: own class is never used as a label).
 UNKNOWN_LABEL = -1
@@ -17,6 +19,8 @@ class LabelledCase:
 
     ``label`` is ``UNKNOWN_LABEL`` when no reader set a class; ``patient`` groups a patient's scans so
     they never straddle a split (None when unknown: near-identical scans are grouped instead).
+    ``prompts`` are the reader's Point-tool prompts that produced the mask (source pixels), replayed as
+    guidance when fine-tuning a network with guidance inputs.
     """
 
     image: np.ndarray
@@ -24,3 +28,4 @@ class LabelledCase:
     label: int
     case_id: str
     patient: str | None = None
+    prompts: tuple[Prompt, ...] = ()

@@ -24,6 +24,7 @@ from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import UserFacingError
 from busviewer.io.mask_files import MaskFiles
 from busviewer.io.store_birads import BIRADS_SCHEMA, BiradsChoicesMixin
+from busviewer.io.store_prompts import PROMPTS_SCHEMA, PromptsMixin
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def has_store(workspace_dir: Path) -> bool:
     return (store_dir(workspace_dir) / DB_NAME).is_file()
 
 
-class CaseStore(BiradsChoicesMixin):
+class CaseStore(BiradsChoicesMixin, PromptsMixin):
     """Review state of one workspace folder, safe against crashes at any moment.
 
     Every public write is one SQLite transaction and one audit row per change (who: login name,
@@ -108,7 +109,7 @@ class CaseStore(BiradsChoicesMixin):
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.executescript(_SCHEMA + BIRADS_SCHEMA)
+            self._conn.executescript(_SCHEMA + BIRADS_SCHEMA + PROMPTS_SCHEMA)
             _add_missing_frame_columns(self._conn)
             self._conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
@@ -203,6 +204,7 @@ class CaseStore(BiradsChoicesMixin):
             for index, ai_key, current_key in stale:
                 if index not in keys:
                     db.execute("DELETE FROM frames WHERE case_id = ? AND frame_index = ?", (record.case_id, index))
+                    db.execute("DELETE FROM frame_prompts WHERE case_id = ? AND frame_index = ?", (record.case_id, index))
                     self._audit(db, record.case_id, index, who, when, "frame_removed", {})
                     released |= {k for k in (ai_key, current_key) if k}
                     touched = True
@@ -352,8 +354,9 @@ class CaseStore(BiradsChoicesMixin):
         ).fetchone()
         old = dict(zip(_FRAME_FIELDS, old_row, strict=True)) if old_row is not None else None
         changed = [name for name in _FRAME_FIELDS if old is None or old[name] != new[name]]
+        prompts_changed = self._sync_prompts(db, case_id, frame, who, when)
         if not changed:
-            return False, set()
+            return prompts_changed, set()
         db.execute(
             f"INSERT OR REPLACE INTO frames (case_id, frame_index, {', '.join(_FRAME_FIELDS)}, updated_by, updated_at)"
             f" VALUES ({', '.join('?' * (len(_FRAME_FIELDS) + 4))})",
@@ -400,6 +403,7 @@ class CaseStore(BiradsChoicesMixin):
                 uncertainty_score=uncertainty,
                 mask_keys=(ai_key, current_key),
                 ai_unfamiliar=None if unfamiliar is None else bool(unfamiliar),
+                prompts=self._prompts_of(case_id, index),
             )
         source_path = Path(source)
         birads_reader, comment = self._birads_of(case_id)

@@ -10,7 +10,8 @@ import numpy as np
 import torch
 
 from busviewer.core.constants import INPUT_SIZE
-from busviewer.ml.guidance import GUIDANCE_CHANNELS, empty_guidance, simulate_guidance
+from busviewer.core.prompts import Prompt
+from busviewer.ml.guidance import GUIDANCE_CHANNELS, empty_guidance, encode_prompts, simulate_guidance
 from busviewer.ml.imaging_area import ImagingArea, find_imaging_area
 from busviewer.ml.letterbox import Letterbox, normalise_content
 from busviewer.ml.network_input import LETTERBOX, SQUASH
@@ -19,6 +20,8 @@ from busviewer.ml.site_augment import augment_imaging_area
 #: The kept imaging area's longer side, as a multiple of the input size: augmentation (crops, zoom,
 #: speckle, blur, JPEG) works on this finer copy before the final resize, as it would on the source.
 CACHE_FACTOR = 2
+#: Share of a prompted case's training draws that replay the reader's own prompts (the rest simulate).
+REPLAY_SHARE = 0.5
 
 
 def _cached_area(image: np.ndarray, mask: np.ndarray, longest: int, squash: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -32,6 +35,23 @@ def _cached_area(image: np.ndarray, mask: np.ndarray, longest: int, squash: bool
     return np.ascontiguousarray(img), np.ascontiguousarray(msk)
 
 
+def _area_prompts(image: np.ndarray, prompts: tuple[Prompt, ...], longest: int, squash: bool) -> tuple[Prompt, ...]:
+    """``prompts`` (source pixels of ``image``) in the coordinates of its cached imaging area (``_cached_area``)."""
+    area = ImagingArea.whole(image.shape) if squash else find_imaging_area(image)
+    scale = min(longest / max(area.rows, area.columns), 1.0)
+    scale_y = max(int(round(area.rows * scale)), 1) / area.rows if scale < 1 else 1.0
+    scale_x = max(int(round(area.columns * scale)), 1) / area.columns if scale < 1 else 1.0
+
+    def at(row: float, col: float) -> tuple[float, float]:
+        return (row - area.top + 0.5) * scale_y - 0.5, (col - area.left + 0.5) * scale_x - 0.5
+
+    moved = []
+    for p in prompts:
+        corner = at(float(p.row2), float(p.col2)) if p.kind == "box" else (None, None)  # type: ignore[arg-type]
+        moved.append(Prompt(p.kind, *at(p.row, p.col), *corner))
+    return tuple(moved)
+
+
 class CaseArrays:
     """Imaging areas (uint8) and mask coverage maps (float32) of labelled cases, with their sources.
 
@@ -41,6 +61,11 @@ class CaseArrays:
         A source index per case (one per data folder); draws are balanced across sources.
     guided
         The network takes guidance channels: training draws get simulated prompts, validation none.
+    prompts
+        Optional, per case: the reader's Point-tool prompts (source pixels) that produced its mask
+        (fine-tuning on reviewed cases). With guidance channels, ``REPLAY_SHARE`` of such a case's
+        training draws replay them as guidance instead of simulated prompts; those draws skip the
+        augmentation, which moves pixels but not points.
     """
 
     def __init__(
@@ -53,6 +78,7 @@ class CaseArrays:
         guided: bool = False,
         no_guidance_share: float = 0.5,
         preprocessing: str = LETTERBOX,
+        prompts: Sequence[Sequence[Prompt]] | None = None,
     ) -> None:
         if not (len(images) == len(masks) == len(labels)):
             raise ValueError("images, masks and labels differ in length")
@@ -66,6 +92,8 @@ class CaseArrays:
         self.masks = [p[1] for p in pairs]
         self.labels = np.asarray(labels, dtype=np.int64)
         self.sources = np.zeros(len(self.labels), np.int64) if sources is None else np.asarray(sources, np.int64)
+        self.prompts = [_area_prompts(img, tuple(p), longest, self.squash) if p else ()
+                        for img, p in zip(images, prompts or [()] * len(images), strict=True)]  # fmt: skip
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
@@ -85,7 +113,8 @@ class CaseArrays:
 
     def _one(self, index: int, rng: np.random.Generator | None, mirror_probability: float) -> tuple[np.ndarray, np.ndarray]:
         img, msk = self.images[index], self.masks[index]
-        if rng is not None:
+        replay = self.guided and rng is not None and bool(self.prompts[index]) and rng.random() < REPLAY_SHARE
+        if rng is not None and not replay:
             img, msk = augment_imaging_area(img, msk, rng, mirror_probability)
         box = Letterbox(img.shape[:2], ImagingArea.whole(img.shape), self.input_size, keep_aspect=not self.squash)
         grey = box.to_input(img.astype(np.float32))
@@ -94,8 +123,11 @@ class CaseArrays:
         if self.guided:
             content = np.zeros_like(truth)
             content[box.content_slice()] = True
-            guidance = (simulate_guidance(truth, content, rng, self.no_guidance_share) if rng is not None
-                        else empty_guidance(self.input_size))
+            if replay:
+                guidance = encode_prompts(self.prompts[index], box)
+            else:
+                guidance = (simulate_guidance(truth, content, rng, self.no_guidance_share) if rng is not None
+                            else empty_guidance(self.input_size))
             channels.append(guidance)
         return np.concatenate(channels).astype(np.float32), truth.astype(np.float32)
 

@@ -137,7 +137,8 @@ def fine_tune(
     candidate.input_size = base.input_size
     def arrays(part: list[Any]) -> CaseArrays:
         return CaseArrays([c.image for c in part], [c.mask for c in part], [c.label for c in part], base.input_size,
-                          guided=base.in_channels > 1, preprocessing=base.preprocessing)
+                          guided=base.in_channels > 1, preprocessing=base.preprocessing,
+                          prompts=[c.prompts for c in part])  # the reader's prompts, replayed as guidance
 
     train_data, val_data = arrays(train_cases), arrays(val_cases)
     train_config = TrainConfig(

@@ -19,6 +19,9 @@ GRABCUT = GRABCUT_METHOD
 #: GrabCut runs on the prompted region shrunk to this side, so a 12-megapixel frame costs what a small one does.
 _GRABCUT_SIDE = 256
 _GRABCUT_ITERATIONS = 4
+#: Smallest prompted region (a share of the frame's long side) and the likely-lesion disc put around a
+#: click on a lesion the AI missed (a share of the GrabCut crop), so one click has a lesion-sized start.
+_MIN_SPREAD, _MISSED_LESION_SHARE = 0.4, 0.2
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,9 @@ def grabcut_outline(
     """
     rows, cols = grey.shape
     base = probability_to_mask(lesion_probability) if base is None else base
-    positives = [p for p in prompts if p.kind == "positive"]
     boxes = [p for p in prompts if p.kind == "box"]
-    if not positives and not boxes:
-        return _remove_touched(base, [p for p in prompts if p.kind == "negative"])
+    if not prompts:
+        return base
     points = [(p.row, p.col) for p in prompts if p.kind != "box"]
     if boxes:
         b = boxes[-1]
@@ -69,7 +71,7 @@ def grabcut_outline(
     lesion_rows, lesion_cols = np.nonzero(base)
     r = np.array([pt[0] for pt in points] + lesion_rows[:: max(lesion_rows.size // 50, 1)].tolist())
     c = np.array([pt[1] for pt in points] + lesion_cols[:: max(lesion_cols.size // 50, 1)].tolist())
-    pad = 0.25 * max(float(r.max() - r.min()), float(c.max() - c.min()), 0.05 * max(rows, cols))
+    pad = 0.25 * max(float(r.max() - r.min()), float(c.max() - c.min()), _MIN_SPREAD * max(rows, cols))
     top, bottom = int(max(r.min() - pad, 0)), int(min(r.max() + pad, rows - 1)) + 1
     left, right = int(max(c.min() - pad, 0)), int(min(c.max() + pad, cols - 1)) + 1
     scale = min(_GRABCUT_SIDE / max(bottom - top, right - left), 1.0)
@@ -91,31 +93,63 @@ def grabcut_outline(
         seeds[~inside] = cv2.GC_BGD
         seeds[inside & (seeds == cv2.GC_PR_BGD)] = cv2.GC_PR_FGD if not (prob[inside] > 0.5).any() else cv2.GC_PR_BGD
     for p in prompts:
+        if p.kind == "positive" and not base[int(np.clip(round(p.row), 0, rows - 1)), int(np.clip(round(p.col), 0, cols - 1))]:
+            # A lesion the AI missed: GrabCut needs a likely-lesion start around the click, or its lesion
+            # model learns from the clicked disc alone and the outline collapses onto it.
+            _disc(seeds, *local(p.row, p.col), max(int(_MISSED_LESION_SHARE * max(size)), radius), cv2.GC_PR_FGD)
+    for p in prompts:
         if p.kind == "box":
             continue
         _disc(seeds, *local(p.row, p.col), radius, cv2.GC_FGD if p.kind == "positive" else cv2.GC_BGD)
-    colour = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+    colour = _grabcut_features(crop)
     background, foreground = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    if (seeds == cv2.GC_BGD).any() or (seeds == cv2.GC_PR_BGD).any():
+    tissue, lesion = np.isin(seeds, (cv2.GC_BGD, cv2.GC_PR_BGD)), np.isin(seeds, (cv2.GC_FGD, cv2.GC_PR_FGD))
+    if tissue.any() and lesion.any():  # GrabCut needs samples of both (e.g. not lesion clicks alone on no lesion)
         cv2.grabCut(colour, seeds, None, background, foreground, _GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
     local_mask = ((seeds == cv2.GC_FGD) | (seeds == cv2.GC_PR_FGD)).astype(np.uint8)
     full = base.copy()
     full[top:bottom, left:right] = cv2.resize(local_mask, (right - left, bottom - top), interpolation=cv2.INTER_NEAREST) > 0
-    for p in prompts:
-        if p.kind == "negative":
-            full = _remove_touched(full, [p])
-    return full
+    return _remove_touched(full, [p for p in prompts if p.kind == "negative"], reach=radius / scale + 1,
+                           keep=[p for p in prompts if p.kind == "positive"])  # fmt: skip
 
 
-def _remove_touched(mask: np.ndarray, negatives: Sequence[Prompt]) -> np.ndarray:
-    """``mask`` without the components that a negative click lands on."""
+def _grabcut_features(grey: np.ndarray) -> np.ndarray:
+    """Three smoothed copies of the grey crop (fine to coarse) as GrabCut's colour image.
+
+    Grey copied into three channels gives GrabCut degenerate colour models that, on speckled ultrasound,
+    let the background model explain the lesion too, so the outline collapsed onto the clicked disc;
+    local means at three scales separate dark lesion from speckled tissue.
+    """
+    return np.ascontiguousarray(np.dstack([cv2.GaussianBlur(grey, (0, 0), sigma) for sigma in (1.5, 4.0, 8.0)]))
+
+
+def _remove_touched(
+    mask: np.ndarray, negatives: Sequence[Prompt], reach: float = 0.0, keep: Sequence[Prompt] = ()
+) -> np.ndarray:
+    """``mask`` without the components that a negative click lands on.
+
+    With ``reach`` (after GrabCut, which keeps the clicked disc itself as tissue) a component within that
+    many pixels of the click goes, unless it is the largest or holds a ``keep`` click: a "not lesion"
+    click on the fringe of the lesion trims the fringe (GrabCut did that) instead of deleting the lesion.
+    """
     if not negatives or not mask.any():
         return mask
     count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
     out = mask.copy()
+    r = int(np.ceil(reach))
+    protected: set[int] = set()
+    if r:
+        sizes = np.bincount(labels.ravel(), minlength=count)
+        sizes[0] = 0
+        protected.add(int(np.argmax(sizes)))
+        for p in keep:
+            protected.add(int(labels[int(np.clip(round(p.row), 0, mask.shape[0] - 1)),
+                                     int(np.clip(round(p.col), 0, mask.shape[1] - 1))]))  # fmt: skip
     for p in negatives:
         row = int(np.clip(round(p.row), 0, mask.shape[0] - 1))
         col = int(np.clip(round(p.col), 0, mask.shape[1] - 1))
-        if labels[row, col] > 0:
-            out[labels == labels[row, col]] = False
+        window = labels[max(row - r, 0) : row + r + 1, max(col - r, 0) : col + r + 1]
+        for label in np.unique(window[window > 0]) if r else [labels[row, col]]:
+            if label > 0 and int(label) not in protected:
+                out[labels == label] = False
     return out

@@ -20,6 +20,7 @@ from busviewer.gui.review.candidate import SHOW_CANDIDATE_KEY, has_candidate, pa
 from busviewer.gui.review.editing import EditController, default_brush_radius
 from busviewer.gui.review.measuring import MeasurementController
 from busviewer.gui.review.panels import ClassPanel, LayersPanel, MeasurementPanel
+from busviewer.gui.review.pointing import PointController
 from busviewer.gui.review.proposal import PEAK_OUTSIDE_NOTE, ProposalController
 from busviewer.services.weights import resolve_weights
 
@@ -73,6 +74,7 @@ class ReviewController(QObject):
         self.measurement_panel = MeasurementPanel()
         self.editing = EditController(self.canvas, self)
         self.proposal = ProposalController(self.canvas, resolve_weights(weights), device, self)
+        self.pointing = PointController(self.canvas, self.editing, self.proposal, self)
         self.measuring = MeasurementController(
             self.canvas, self.measurement_panel, lambda: self.editing.gesture_in_progress, self
         )
@@ -84,6 +86,7 @@ class ReviewController(QObject):
         window.add_side_panel("AI proposal", self.class_panel)
         window.add_side_panel("Layers", self.layers_panel)
         window.add_side_panel("Measurements", self.measurement_panel)
+        window.add_side_panel("Point prompts", self.pointing.panel)
         window.add_side_panel("BI-RADS", self.birads.panel)
         window.addActions(self.birads.actions)  # descriptor keys work wherever the focus is
         self._on_model_status(self.proposal.model_status)
@@ -134,7 +137,7 @@ class ReviewController(QObject):
         menu.addAction(self.calipers.action)
         menu.addAction(self.calipers.clear_action)
         for action in (edit.navigate_action, edit.brush_action, edit.eraser_action, edit.lasso_action,
-                       self.calipers.action):  # fmt: skip
+                       self.pointing.action, self.calipers.action):  # fmt: skip
             toolbar.addAction(action)
         toolbar.addWidget(edit.radius_box)
         for action in (edit.undo_action, edit.redo_action, edit.fill_holes_action, edit.islands_action,
@@ -147,6 +150,7 @@ class ReviewController(QObject):
         proposal, panel, layers = self.proposal, self.class_panel, self.layers_panel
         proposal.prediction_applied.connect(self._on_prediction)
         proposal.model_status_changed.connect(self._on_model_status)
+        proposal.model_status_changed.connect(lambda _text: self.pointing.refresh_method())
         proposal.busy_changed.connect(panel.set_busy)
         proposal.busy_changed.connect(lambda _busy: self._refresh_class_panel())
         proposal.busy_changed.connect(lambda _busy: self._update_heat_note())
@@ -219,6 +223,7 @@ class ReviewController(QObject):
         else:
             self.measuring.bind("", None, calibration or self.measuring.calibration)
         self.proposal.show(self.scan, state, self.session.frame_index)
+        self.pointing.show(self.scan, state, self.session.frame_index)
         self.birads.bind(self.scan, state, frame)
         if state is not None:
             self.calipers.bind(state.scan_key, self.session.frame_index, self.scan.calibration)
@@ -348,4 +353,5 @@ class ReviewController(QObject):
 
     def wait_idle(self, timeout_ms: int = -1) -> bool:
         """Block until all background work is done (shutdown, tests and benchmarks)."""
-        return self.proposal.wait(timeout_ms) and self.measuring.jobs.wait(timeout_ms) and self.birads.wait(timeout_ms)
+        return (self.proposal.wait(timeout_ms) and self.pointing.wait(timeout_ms) and self.measuring.jobs.wait(timeout_ms)
+                and self.birads.wait(timeout_ms))

@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QSpinBox
 
@@ -23,6 +24,29 @@ from busviewer.gui.review.overlays import BrushCursor, LassoPath, MaskOverlay
 from busviewer.gui.review.tools import BrushTool, LassoTool
 
 logger = logging.getLogger(__name__)
+
+
+class AddedTool(Protocol):
+    """A canvas tool added with :meth:`EditController.add_tool`: what the canvas needs, plus ``cancel``."""
+
+    def mouse_press(self, row: float, col: float, button: Qt.MouseButton, modifiers: Qt.KeyboardModifier) -> bool: ...
+
+    def mouse_move(self, row: float, col: float, buttons: Qt.MouseButton, modifiers: Qt.KeyboardModifier) -> bool: ...
+
+    def mouse_release(self, row: float, col: float, button: Qt.MouseButton, modifiers: Qt.KeyboardModifier) -> bool: ...
+
+    def wheel(self, delta: int, modifiers: Qt.KeyboardModifier) -> bool: ...
+
+    def cancel(self) -> None: ...
+
+
+class UndoInterceptor(Protocol):
+    """Work an undo press takes back before the mask's history (a prompt still waiting for the model)."""
+
+    @property
+    def pending(self) -> bool: ...
+
+    def cancel_pending(self) -> bool: ...
 
 #: Brush radius bounds in image pixels, and the factor one step of ``[``/``]`` or Ctrl+wheel applies.
 MIN_RADIUS, MAX_RADIUS, RADIUS_STEP = 1, 400, 1.25
@@ -77,6 +101,9 @@ class EditController(QObject):
         self.brush = BrushTool(self, eraser_mode=False)
         self.eraser = BrushTool(self, eraser_mode=True)
         self.lasso = LassoTool(self, self.lasso_path)
+        # Tools other controllers add (the Point tool), and checks that may take an undo press first.
+        self._added_tools: dict[str, tuple[AddedTool, QAction]] = {}
+        self.undo_interceptors: list[UndoInterceptor] = []
         self._build_actions()
         self.radius_box = QSpinBox()
         self.radius_box.setRange(MIN_RADIUS, MAX_RADIUS)
@@ -122,17 +149,26 @@ class EditController(QObject):
 
     def select_tool(self, name: str) -> None:
         """Install ``navigate``, ``brush``, ``eraser`` or ``lasso`` on the canvas."""
-        tools = {"navigate": None, "brush": self.brush, "eraser": self.eraser, "lasso": self.lasso}
+        tools: dict[str, object] = {"navigate": None, "brush": self.brush, "eraser": self.eraser, "lasso": self.lasso}
         actions = {
             "navigate": self.navigate_action,
             "brush": self.brush_action,
             "eraser": self.eraser_action,
             "lasso": self.lasso_action,
         }
+        for added, (tool, action) in self._added_tools.items():
+            tools[added], actions[added] = tool, action
         self.finish_gestures()
-        self.canvas.set_tool(tools[name])
+        self.canvas.set_tool(tools[name])  # type: ignore[arg-type]
         actions[name].setChecked(True)
         self._draw_cursor()
+
+    def add_tool(self, name: str, tool: AddedTool, action: QAction) -> None:
+        """Offer another canvas tool beside brush, eraser and lasso (one of them is active at a time)."""
+        action.setCheckable(True)
+        self.tool_group.addAction(action)
+        self.actions.append(action)
+        self._added_tools[name] = (tool, action)
 
     @property
     def active_tool(self) -> object:
@@ -185,6 +221,8 @@ class EditController(QObject):
         self.brush.cancel()
         self.eraser.cancel()
         self.lasso.cancel()
+        for tool, _action in self._added_tools.values():
+            tool.cancel()
 
     def _on_layer_changed(self, box: tuple[int, int, int, int]) -> None:
         self.overlay.redraw_box(box)
@@ -195,9 +233,14 @@ class EditController(QObject):
         self._update_actions()
         self.history_changed.emit()
 
+    def refresh_actions(self) -> None:
+        """Enable undo/redo and the commands for what is there to undo now (e.g. a prompt started or ended)."""
+        self._update_actions()
+
     def _update_actions(self) -> None:
         layer = self._layer
-        self.undo_action.setEnabled(layer is not None and layer.can_undo)
+        waiting = any(intercept.pending for intercept in self.undo_interceptors)
+        self.undo_action.setEnabled(layer is not None and (layer.can_undo or waiting))
         self.redo_action.setEnabled(layer is not None and layer.can_redo)
         for action in (self.fill_holes_action, self.islands_action, self.clear_action):
             action.setEnabled(layer is not None)
@@ -205,6 +248,8 @@ class EditController(QObject):
     # ---------------------------------------------------------------- commands
     def undo(self) -> bool:
         self.finish_gestures()
+        if any(intercept.cancel_pending() for intercept in self.undo_interceptors):
+            return True  # e.g. a prompt still on its way was dropped: that is what this undo took back
         return self._layer.undo() if self._layer is not None else False
 
     def redo(self) -> bool:
