@@ -1,7 +1,7 @@
 """Choose the rule that withholds an outline on scans the class head calls normal, on validation parts.
 
-For every validation scan it records the class head's normal probability, the peak lesion probability
-inside the outline and the outline's Dice, then scores a grid of (normal threshold, peak threshold):
+For every validation scan it records the class head's normal probability, the mean lesion probability
+inside the outline and the outline's Dice, then scores a grid of (normal threshold, mean threshold):
 lesion Dice with withheld outlines counted as misses, lesion detection sensitivity, and the normal
 false-positive rate. Prints one JSON object; the chosen pair goes into ``core/constants.py``.
 
@@ -45,13 +45,13 @@ def main() -> None:
             rows.append({
                 "source": case.source, "lesion": bool(truth.any()),
                 "normal": float(prediction.probabilities[CLASS_NAMES.index("normal")]),
-                "peak": float(prediction.lesion_probability[mask].max()) if mask.any() else 0.0,
+                "mean": float(prediction.lesion_probability[mask].mean()) if mask.any() else 0.0,
                 "dice": dice_score(mask, truth, empty_value=1.0), "shown": bool(mask.any()),
             })
     grid = []
-    for normal_at in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
-        for peak_at in (0.6, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 1.01):
-            kept = [r["shown"] and not (r["normal"] > normal_at and r["peak"] < peak_at) for r in rows]
+    for normal_at in (0.3, 0.4, 0.5, 0.6, 0.7, 1.01):
+        for mean_at in (0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 1.01):
+            kept = [r["shown"] and not (r["normal"] > normal_at and r["mean"] < mean_at) for r in rows]
             lesion = [(r, k) for r, k in zip(rows, kept, strict=True) if r["lesion"]]
             empty = [(r, k) for r, k in zip(rows, kept, strict=True) if not r["lesion"]]
             per_source = {}
@@ -59,7 +59,7 @@ def main() -> None:
                 mine = [(r, k) for r, k in lesion if r["source"] == name]
                 per_source[name] = float(np.mean([r["dice"] if k else 0.0 for r, k in mine])) if mine else None
             grid.append({
-                "normal_above": normal_at, "peak_below": peak_at,
+                "normal_above": normal_at, "mean_below": mean_at,
                 "lesion_dice": float(np.mean([r["dice"] if k else 0.0 for r, k in lesion])),
                 "lesion_dice_by_source": per_source,
                 "detection_sensitivity": float(np.mean([k and r["dice"] > 0 for r, k in lesion])),

@@ -15,7 +15,7 @@ from busviewer.core.constants import (
     CLASS_NAMES,
     FLIP_TTA,
     NORMAL_SUPPRESSES_MASK,
-    STRONG_LESION_PEAK,
+    STRONG_LESION_MEAN,
 )
 from busviewer.core.prediction import Prediction
 from busviewer.core.prompts import Prompt
@@ -160,12 +160,12 @@ class Predictor:
 def withholds_outline(classes: np.ndarray, lesion_probability: np.ndarray, mask: np.ndarray) -> bool:
     """The rule that hides an outline: the class head says normal *and* the lesion map is weak.
 
-    A confident lesion (peak probability inside the outline at least ``STRONG_LESION_PEAK``) is always
+    A confident lesion (mean probability inside the outline at least ``STRONG_LESION_MEAN``) is always
     shown, whatever the class head says: hiding it is how the old rule missed real lesions off-site.
     """
     if not mask.any() or classes[CLASS_NAMES.index("normal")] <= NORMAL_SUPPRESSES_MASK:
         return False
-    return float(lesion_probability[mask].max()) < STRONG_LESION_PEAK
+    return float(lesion_probability[mask].mean()) < STRONG_LESION_MEAN
 
 
 def strongest_candidate(lesion_probability: np.ndarray) -> tuple[np.ndarray, float] | None:

@@ -22,19 +22,19 @@ def test_prediction_maps_are_at_source_size(tiny_weights: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("normal", "peak", "withheld"),
+    ("normal", "level", "withheld"),
     [(0.9, 0.7, True), (0.2, 0.7, False), (0.9, 0.97, False)],
     ids=["normal-and-weak-withheld", "lesion-call-shown", "confident-lesion-shown-despite-normal"],
 )
 def test_outline_is_withheld_only_when_normal_and_weak(
-    tiny_weights: Path, monkeypatch: pytest.MonkeyPatch, normal: float, peak: float, withheld: bool
+    tiny_weights: Path, monkeypatch: pytest.MonkeyPatch, normal: float, level: float, withheld: bool
 ) -> None:
     from busviewer.ml.imaging_area import ImagingArea
     from busviewer.ml.letterbox import Letterbox
 
     predictor = Predictor(tiny_weights, device="cpu")
     lesion = np.zeros((32, 32), np.float32)
-    lesion[8:24, 8:24] = peak
+    lesion[8:24, 8:24] = level
     classes = np.array([normal, (1 - normal) / 2, (1 - normal) / 2], np.float32)
     box = Letterbox((64, 64), ImagingArea.whole((64, 64)), 32)
     monkeypatch.setattr(predictor, "forward",
