@@ -71,7 +71,7 @@ def test_review_decisions_and_export_never_wait_on_the_store(
     waits = watch_gui_thread_waits(monkeypatch)  # opening the workspace itself still waits: see the note
 
     qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # approve: saved, recounted
-    qtbot.waitUntil(lambda: window.finetune.counts and window.finetune.counts[-1][0] == 1, timeout=15_000)
+    qtbot.waitUntil(lambda: bool(window.finetune.counts) and window.finetune.counts[-1][0] == 1, timeout=15_000)
     window.navigator.open_file(scan_folder / "case (2).png")  # restore of a saved review
     wait_for_case(qtbot, window, "case (2).png")
     qtbot.waitUntil(lambda: window.review.state.reviewer_class == "benign", timeout=15_000)
