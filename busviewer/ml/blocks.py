@@ -12,7 +12,6 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-
 #: Normalisation layers a network may use; "batch" is MONAI's default, "instance" and "group" are
 #: per-image and so do not carry the training sites' intensity statistics into inference.
 NORMS = ("batch", "instance", "group")
