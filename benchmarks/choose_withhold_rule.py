@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--split", default="validation")
     args = parser.parse_args()
 
-    from busviewer.commands.evaluate_cmd import _split_settings, select_cases
+    from busviewer.commands.evaluate_cmd import select_cases, split_settings
     from busviewer.core.constants import CLASS_NAMES
     from busviewer.core.metrics import dice_score
     from busviewer.io.busi import load_busi_case
@@ -34,7 +34,7 @@ def main() -> None:
 
     use_all_cores()
     predictor = Predictor(args.weights, device="cpu")
-    seed, pattern = _split_settings(args.weights, None, None)
+    seed, pattern = split_settings(args.weights, None, None)
     rows = []
     for folder in args.data_dirs:
         for case in select_cases(folder, args.split, seed, pattern):

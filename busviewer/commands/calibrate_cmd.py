@@ -14,7 +14,7 @@ from busviewer.core.errors import UserFacingError
 
 
 def run(args: argparse.Namespace) -> int:
-    from busviewer.commands.evaluate_cmd import _split_settings, select_cases
+    from busviewer.commands.evaluate_cmd import select_cases, split_settings
     from busviewer.core.metrics import expected_calibration_error
     from busviewer.io.busi import load_busi_case
     from busviewer.ml.calibration import apply_temperature, fit_temperature
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_weights(weights)
     loaded.metadata.pop("temperature", None)  # fit on the raw head, whatever an earlier fit said
     predictor = Predictor(device=args.device, loaded=loaded, flip_tta=False)
-    seed, pattern = _split_settings(weights, None, None)
+    seed, pattern = split_settings(weights, None, None)
     cases = [c for folder in args.data_dirs for c in select_cases(folder, args.split, seed, pattern)]
     if len(cases) < 10:
         raise UserFacingError("Fitting a temperature needs at least 10 validation scans.")

@@ -59,7 +59,7 @@ def select_cases(data_dir: Path, split: str, seed: int, patient_pattern: str | N
     return select_source_cases([data_dir], split, seed, patient_pattern)
 
 
-def _split_settings(weights: Path | None, seed: int | None, patient_pattern: str | None) -> tuple[int, str | None]:
+def split_settings(weights: Path | None, seed: int | None, patient_pattern: str | None) -> tuple[int, str | None]:
     """The split seed and patient pattern: as given, else as recorded in the weights by their training run."""
     from busviewer.ml.checkpoint import default_weights_path, read_metadata
 
@@ -96,7 +96,7 @@ def evaluate_folder(
     weights = choice.path
 
     folders = [data_dir] if isinstance(data_dir, Path) else list(data_dir)
-    seed, patient_pattern = _split_settings(weights, seed, patient_pattern)
+    seed, patient_pattern = split_settings(weights, seed, patient_pattern)
     predictor = Predictor(weights, device=device, flip_tta=flip_tta)
     accumulator = EvaluationAccumulator()
     per_source: dict[str, EvaluationAccumulator] = {}

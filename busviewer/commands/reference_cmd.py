@@ -17,7 +17,7 @@ from busviewer.core.errors import UserFacingError
 
 
 def run(args: argparse.Namespace) -> int:
-    from busviewer.commands.evaluate_cmd import _split_settings, select_cases
+    from busviewer.commands.evaluate_cmd import select_cases, split_settings
     from busviewer.io.busi import load_busi_case
     from busviewer.ml.familiarity import fit_reference, reference_path, save_reference
     from busviewer.ml.inference import Predictor
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     choice = choose_weights(args.weights)
     weights = choice.path
     predictor = Predictor(weights, device=args.device, flip_tta=False)
-    seed, pattern = _split_settings(weights, args.split_seed, args.patient_pattern)
+    seed, pattern = split_settings(weights, args.split_seed, args.patient_pattern)
     cases = [c for folder in args.data_dirs for c in select_cases(folder, args.split, seed, pattern)]
     if len(cases) < 2:
         raise UserFacingError("The folders hold too few scans for a reference (at least two are needed).")
