@@ -59,6 +59,8 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
                        help="add click/box guidance input channels (simulated prompts on half the draws)")
     train.add_argument("--draws-per-epoch", type=int, default=None, metavar="N",
                        help="training draws per epoch, every folder equally likely (default: one pass over the cases)")
+    train.add_argument("--normal-share", type=float, default=0.0, metavar="P",
+                       help="share of those draws that pick a normal scan from any folder (default 0)")
     train.set_defaults(handler=train_cmd.run)
 
     evaluate = sub.add_parser("evaluate", help="score weights on BUSI-layout folders (one per site) at source resolution")

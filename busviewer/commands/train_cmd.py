@@ -30,9 +30,11 @@ def run(args: argparse.Namespace) -> int:
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
         seed=DEFAULT_SEED if args.seed is None else args.seed, warmup_epochs=args.warmup_epochs,
         ema_decay=args.ema, mirror_probability=args.mirror_prob, draws_per_epoch=args.draws_per_epoch,
+        normal_share=args.normal_share,
     )
-    if not 0.0 <= args.mirror_prob <= 1.0:
-        raise UserFacingError(f"--mirror-prob is a probability between 0 and 1, not {args.mirror_prob}.")
+    for flag, value in (("--mirror-prob", args.mirror_prob), ("--normal-share", args.normal_share)):
+        if not 0.0 <= value <= 1.0:
+            raise UserFacingError(f"{flag} is a probability between 0 and 1, not {value}.")
     command = "busviewer " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     plan = load_plan(args.data_dirs, args.split_seed, args.patient_pattern)
     metadata = {"split_seed": args.split_seed, "patient_pattern": args.patient_pattern or "",

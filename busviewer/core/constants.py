@@ -4,6 +4,8 @@ from __future__ import annotations
 
 #: Class order of the network's classification head.
 CLASS_NAMES: tuple[str, ...] = ("normal", "benign", "malignant")
+#: Index of "normal" in ``CLASS_NAMES`` (the class whose right outline is none).
+NORMAL_LABEL: int = CLASS_NAMES.index("normal")
 
 #: Square side (pixels) new training runs use unless told otherwise. Every weights file stores its own
 #: size, and inference resizes scans to that, so older weights keep working.

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import torch
 
-from busviewer.core.constants import INPUT_SIZE
+from busviewer.core.constants import INPUT_SIZE, NORMAL_LABEL
 from busviewer.core.prompts import Prompt
 from busviewer.ml.guidance import GUIDANCE_CHANNELS, empty_guidance, encode_prompts, simulate_guidance
 from busviewer.ml.imaging_area import ImagingArea, find_imaging_area
@@ -98,8 +98,13 @@ class CaseArrays:
     def __len__(self) -> int:
         return int(self.labels.shape[0])
 
-    def epoch_order(self, rng: np.random.Generator, draws: int | None) -> np.ndarray:
-        """Case indices for one epoch: a permutation, or ``draws`` picks with every source equally likely."""
+    def epoch_order(self, rng: np.random.Generator, draws: int | None, normal_share: float = 0.0) -> np.ndarray:
+        """Case indices for one epoch: a permutation, or ``draws`` picks with every source equally likely.
+
+        With ``normal_share`` > 0, that share of the draws picks a normal scan from any source: normal
+        scans are few and one source has none, so site-balanced draws alone show the network too few
+        scans where the right outline is none.
+        """
         if draws is None or len(self) == 0:
             return rng.permutation(len(self))
         present = np.unique(self.sources)
@@ -109,6 +114,10 @@ class CaseArrays:
             members = np.flatnonzero(self.sources == source)
             slots = np.flatnonzero(picked_sources == source)
             order[slots] = rng.choice(members, size=slots.size)
+        normals = np.flatnonzero(self.labels == NORMAL_LABEL)
+        if normal_share > 0 and normals.size:
+            slots = np.flatnonzero(rng.random(draws) < normal_share)
+            order[slots] = rng.choice(normals, size=slots.size)
         return order
 
     def _one(self, index: int, rng: np.random.Generator | None, mirror_probability: float) -> tuple[np.ndarray, np.ndarray]:

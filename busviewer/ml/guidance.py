@@ -12,7 +12,9 @@ from collections.abc import Sequence
 
 import cv2
 import numpy as np
+from scipy import ndimage
 
+from busviewer.core.click_simulation import next_click
 from busviewer.core.prompts import Prompt
 from busviewer.ml.letterbox import Letterbox
 
@@ -20,6 +22,8 @@ from busviewer.ml.letterbox import Letterbox
 GUIDANCE_CHANNELS = 3
 #: Spread (input pixels) of the bump drawn for one click.
 CLICK_SIGMA = 3.0
+#: Share of prompted draws whose clicks correct a simulated wrong proposal (the rest: free clicks).
+CORRECTIVE_SHARE = 0.5
 
 
 def empty_guidance(size: int) -> np.ndarray:
@@ -99,6 +103,10 @@ def simulate_guidance(
         return empty_guidance(size)
     lesion = mask.astype(bool)
     background = content.astype(bool) & ~lesion
+    if rng.random() < CORRECTIVE_SHARE:
+        clicks = corrective_clicks(lesion, background, rng)
+        return encode_input_points(size, [(p.row, p.col) for p in clicks if p.kind == "positive"],
+                                   [(p.row, p.col) for p in clicks if p.kind == "negative"], None)
     positive: list[tuple[float, float]] = []
     negative: list[tuple[float, float]] = []
     rect = None
@@ -117,3 +125,63 @@ def simulate_guidance(
         jitter = rng.uniform(-0.1, 0.1, size=4)
         rect = (top + jitter[0] * height, left + jitter[1] * width, bottom + jitter[2] * height, right + jitter[3] * width)
     return encode_input_points(size, positive, negative, rect)
+
+
+def _ellipse(shape: tuple[int, int], centre: tuple[float, float], axes: tuple[float, float], angle: float) -> np.ndarray:
+    canvas = np.zeros(shape, np.uint8)
+    cv2.ellipse(canvas, (int(centre[1]), int(centre[0])), (max(int(axes[1]), 1), max(int(axes[0]), 1)),
+                angle, 0, 360, 1, -1)
+    return canvas.astype(bool)
+
+
+def wrong_proposal(lesion: np.ndarray, background: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A plausible wrong automatic outline of ``lesion``: missed, too small, too big, shifted, cut, or with
+    a false region in the tissue; the errors the evaluation's clicks are placed to correct."""
+    proposal = lesion.copy()
+    if lesion.any():
+        mode = rng.choice(["missed", "eroded", "dilated", "shifted", "cut"])
+        rows, cols = np.nonzero(lesion)
+        extent = max(int(np.ptp(rows)), int(np.ptp(cols)), 4)
+        if mode == "missed":
+            proposal[:] = False
+        elif mode in ("eroded", "dilated"):
+            radius = int(rng.integers(2, max(3, extent // 4) + 1))
+            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+            op = cv2.erode if mode == "eroded" else cv2.dilate
+            proposal = op(lesion.astype(np.uint8), kernel).astype(bool) & (background | lesion)
+        elif mode == "shifted":
+            dr, dc = (rng.uniform(-0.35, 0.35, size=2) * extent).astype(int)
+            proposal = np.roll(lesion, (dr, dc), axis=(0, 1)) & (background | lesion)
+        else:
+            angle = rng.uniform(0, np.pi)
+            rr, cc = np.mgrid[: lesion.shape[0], : lesion.shape[1]]
+            side = (rr - rows.mean()) * np.cos(angle) + (cc - cols.mean()) * np.sin(angle)
+            proposal = lesion & (side < rng.uniform(-0.3, 0.3) * extent)
+    if not lesion.any() or rng.random() < 0.3:
+        depth_pick = _weighted_points(background, 1, rng, power=1.0)
+        if depth_pick:
+            axes = tuple(rng.uniform(4, lesion.shape[0] / 8, size=2))
+            blob = _ellipse(lesion.shape, depth_pick[0], axes, float(rng.uniform(0, 180)))  # type: ignore[arg-type]
+            proposal |= blob & background
+    return proposal
+
+
+def corrective_clicks(lesion: np.ndarray, background: np.ndarray, rng: np.random.Generator) -> list[Prompt]:
+    """One to four clicks as the evaluation's simulated reader gives them to a wrong proposal.
+
+    Each click goes deepest into the largest error region (``next_click``); the network is then assumed
+    to fix that region, and the next click goes to the next largest. Training on these teaches the
+    network what a click at the centre of a missed rim or a false region asks for.
+    """
+    proposal = wrong_proposal(lesion, background, rng)
+    clicks: list[Prompt] = []
+    for _ in range(int(rng.choice([1, 1, 2, 2, 3, 4]))):
+        click = next_click(proposal, lesion)
+        if click is None:
+            break
+        clicks.append(click)
+        error = (lesion & ~proposal) if click.kind == "positive" else (proposal & ~lesion)
+        labels, _ = ndimage.label(error)
+        fixed = labels == labels[int(click.row), int(click.col)]
+        proposal = (proposal | fixed) if click.kind == "positive" else (proposal & ~fixed)
+    return clicks

@@ -48,6 +48,8 @@ class TrainConfig:
     mirror_probability: float = 0.5
     #: Training draws per epoch, every source equally likely (None: one pass over the cases in random order).
     draws_per_epoch: int | None = None
+    #: Share of those draws that pick a normal scan from any source (0: site-balanced draws only).
+    normal_share: float = 0.0
 
 
 @dataclass
@@ -233,7 +235,8 @@ def fit(
         started = time.perf_counter()
         torch.manual_seed(config.seed + epoch)
         rng = np.random.default_rng([config.seed, epoch, rank])
-        order = train_data.epoch_order(np.random.default_rng([config.seed, epoch]), config.draws_per_epoch)
+        order = train_data.epoch_order(np.random.default_rng([config.seed, epoch]), config.draws_per_epoch,
+                                       config.normal_share)
         mine = order[rank::world]
         model.train()
         if config.freeze_batchnorm:

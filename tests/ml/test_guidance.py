@@ -51,3 +51,40 @@ def test_a_normal_scan_gets_no_positive_click() -> None:
     rng = np.random.default_rng(1)
     for _ in range(50):
         assert not simulate_guidance(mask, np.ones_like(mask), rng, 0.0)[0].any()
+
+
+def test_corrective_clicks_follow_the_simulated_reader_of_the_evaluation() -> None:
+    from busviewer.core.click_simulation import next_click
+    from busviewer.ml.guidance import corrective_clicks, wrong_proposal
+
+    lesion = np.zeros((96, 96), bool)
+    lesion[30:60, 20:70] = True
+    background = ~lesion
+    rng = np.random.default_rng(2)
+    kinds: set[str] = set()
+    for _ in range(100):
+        clicks = corrective_clicks(lesion, background, rng)
+        assert 1 <= len(clicks) <= 4
+        for click in clicks:
+            assert lesion[int(click.row), int(click.col)] == (click.kind == "positive")
+            kinds.add(click.kind)
+    assert kinds == {"positive", "negative"}
+    # The first click is exactly the evaluation's click for the same wrong proposal.
+    proposal = wrong_proposal(lesion, background, np.random.default_rng(5))
+    first = corrective_clicks(lesion, background, np.random.default_rng(5))[0]
+    expected = next_click(proposal, lesion)
+    assert expected is not None and (first.kind, first.row, first.col) == (expected.kind, expected.row, expected.col)
+
+
+def test_normal_share_draws_normal_scans_from_every_source() -> None:
+    from busviewer.ml.dataset import CaseArrays
+
+    images = [np.full((40, 40), 100, np.uint8) for _ in range(20)]
+    masks = [np.zeros((40, 40), np.uint8) for _ in range(20)]
+    labels = [0] * 2 + [1] * 18
+    sources = [0] * 10 + [1] * 10
+    data = CaseArrays(images, masks, labels, input_size=16, sources=sources)
+    plain = data.epoch_order(np.random.default_rng(0), 2000)
+    boosted = data.epoch_order(np.random.default_rng(0), 2000, normal_share=0.3)
+    share = lambda order: float(np.mean(data.labels[order] == 0))  # noqa: E731
+    assert share(plain) < 0.15 and 0.3 < share(boosted) < 0.45
