@@ -179,6 +179,7 @@ def state_from_record(record: CaseRecord, scan_key: str, source_path: Path | Non
     state = ReviewState(
         scan_key=scan_key, source_path=source_path, shape=shape, n_frames=n_frames,
         reviewer_class=record.reviewer_class, birads_reader=dict(record.birads_reader), comment=record.comment,
+        locked=record.status == ReviewStatus.APPROVED,
     )  # fmt: skip
     for index, saved in sorted(record.frames.items()):
         mask = saved.final_mask

@@ -120,6 +120,9 @@ class ReviewState:
         The reader's class (one of ``CLASS_NAMES``) or None when not given.
     birads_reader, comment
         The reader's BI-RADS choices (``busviewer.core.birads_finding.READER_FIELDS``) and free-text comment.
+    locked
+        The reader approved the case: its masks, class and choices are refused changes and the AI is not run
+        again until the case is reopened (an approval always describes what is saved).
     frames
         Per-frame state keyed by frame index, created on first visit.
     """
@@ -132,6 +135,7 @@ class ReviewState:
     frames: dict[int, FrameState] = field(default_factory=dict)
     birads_reader: dict[str, str] = field(default_factory=dict)
     comment: str = ""
+    locked: bool = False
     #: Per frame, what autosave last took (``review_records.frame_mark``): unchanged frames are not re-sent.
     saved_marks: dict[int, tuple[object, ...]] = field(default_factory=dict, repr=False, compare=False)
     # A generated scan is keyed by its id(); holding it keeps that id from being reused by another scan.

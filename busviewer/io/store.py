@@ -237,9 +237,11 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin):
         self._after_commit(released, dict(self._keyed_masks(frame, {frame.frame_index: keys})))
         return changed
 
-    def set_status(self, case_id: str, status: ReviewStatus | str, user: str | None = None) -> None:
-        """Set a case's review status (audited as ``status_changed``)."""
-        self._set_case_field(case_id, "status", ReviewStatus(status).value, user)
+    def set_status(
+        self, case_id: str, status: ReviewStatus | str, user: str | None = None, reason: str | None = None
+    ) -> None:
+        """Set a case's review status (audited as ``status_changed``, with ``reason`` when given)."""
+        self._set_case_field(case_id, "status", ReviewStatus(status).value, user, {"reason": reason} if reason else {})
 
     def set_reviewer_class(self, case_id: str, cls: str | None, user: str | None = None) -> None:
         """Set the reader's class (one of ``CLASS_NAMES`` or None; audited as ``reviewer_class_changed``)."""
@@ -324,7 +326,9 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin):
             (case_id, frame_index, who, when, action, json.dumps(details, sort_keys=True)),
         )
 
-    def _set_case_field(self, case_id: str, column: str, value: str | None, user: str | None) -> None:
+    def _set_case_field(
+        self, case_id: str, column: str, value: str | None, user: str | None, details: dict[str, Any] | None = None
+    ) -> None:
         who, when = user or current_user(), utc_now_iso()
         with self._transaction() as db:
             self._require_case(db, case_id)
@@ -333,7 +337,7 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin):
                 return
             db.execute(f"UPDATE cases SET {column} = ? WHERE case_id = ?", (value, case_id))
             self._touch(db, case_id, who, when)
-            self._audit(db, case_id, None, who, when, f"{column}_changed", {"from": before, "to": value})
+            self._audit(db, case_id, None, who, when, f"{column}_changed", {"from": before, "to": value, **(details or {})})
 
     def _upsert_frame(
         self, db: sqlite3.Connection, case_id: str, frame: FrameReview, keys: tuple[str | None, str | None],
