@@ -48,6 +48,8 @@ MIN_FINETUNE_CASES: int = 6
 #: BUSI saves some scans twice: images whose small grey thumbnails correlate above this are one group
 #: and stay on one side of the split (``../shared/README.md``), or validation measures memory.
 NEAR_DUPLICATE_CORRELATION: float = 0.95
+#: Side of the grey thumbnail (area-resized) whose correlation finds near-identical captures.
+TWIN_THUMBNAIL_SIDE: int = 16
 
 #: A lesion outline whose mean probability is at least this is always shown, whatever the class head
 #: says; below it, a "normal" call withholds it. On the validation parts of the three training sites

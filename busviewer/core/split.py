@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+
+from busviewer.core.constants import NEAR_DUPLICATE_CORRELATION
 
 
 def stratified_split(
@@ -65,3 +69,20 @@ def near_duplicate_groups(thumbnails: np.ndarray, threshold: float) -> list[int]
     for a, b in zip(rows.tolist(), cols.tolist(), strict=True):
         parent[root(a)] = root(b)
     return [root(i) for i in range(len(data))]
+
+
+def fill_twin_groups(
+    groups: Sequence[str | None], thumbnails: np.ndarray, case_ids: Sequence[str], prefix: str
+) -> list[str]:
+    """Every case without a known group (``None``) joins the group of its near-identical captures.
+
+    ``thumbnails`` holds one flattened ``TWIN_THUMBNAIL_SIDE`` grey thumbnail per ungrouped case, in
+    order; a twin group is named ``prefix`` + the case id of its first member, so one scan captured
+    twice never lands on both sides of a split.
+    """
+    filled = list(groups)
+    unknown = [i for i, g in enumerate(filled) if g is None]
+    if unknown:
+        for i, root in zip(unknown, near_duplicate_groups(thumbnails, NEAR_DUPLICATE_CORRELATION), strict=True):
+            filled[i] = f"{prefix}{case_ids[unknown[root]]}"
+    return [str(g) for g in filled]

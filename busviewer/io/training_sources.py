@@ -17,14 +17,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from busviewer.core.constants import NEAR_DUPLICATE_CORRELATION, VALIDATION_FRACTION
+from busviewer.core.constants import TWIN_THUMBNAIL_SIDE, VALIDATION_FRACTION
 from busviewer.core.errors import UserFacingError
-from busviewer.core.split import grouped_stratified_split, near_duplicate_groups
+from busviewer.core.split import fill_twin_groups, grouped_stratified_split
 from busviewer.io.busi import BusiCase, list_busi_cases
 from busviewer.io.image_reader import read_image_array
 
 SPLITS = ("all", "train", "validation", "external")
-_THUMB = 16
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def _thumbnail(path: Path) -> np.ndarray:
     from busviewer.core.scan import to_grey_uint8
 
     grey = to_grey_uint8(read_image_array(path)[0])
-    return cv2.resize(grey, (_THUMB, _THUMB), interpolation=cv2.INTER_AREA).ravel()
+    return cv2.resize(grey, (TWIN_THUMBNAIL_SIDE, TWIN_THUMBNAIL_SIDE), interpolation=cv2.INTER_AREA).ravel()
 
 
 def list_source_cases(folder: Path, patient_pattern: str | None = None) -> list[SourceCase]:
@@ -80,12 +79,10 @@ def list_source_cases(folder: Path, patient_pattern: str | None = None) -> list[
     for case in cases:
         match = pattern.search(case.image_path.name) if pattern else None
         groups.append(f"patient:{match.group(1)}" if match and match.groups() else None)
-    ungrouped = [i for i, g in enumerate(groups) if g is None]
-    if ungrouped:
-        thumbs = np.stack([_thumbnail(cases[i].image_path) for i in ungrouped])
-        for i, root in zip(ungrouped, near_duplicate_groups(thumbs, NEAR_DUPLICATE_CORRELATION), strict=True):
-            groups[i] = f"twin:{cases[ungrouped[root]].case_id}"
-    return [SourceCase(c, source, str(g), c.image_path.stem in external) for c, g in zip(cases, groups, strict=True)]
+    ungrouped = [c for c, g in zip(cases, groups, strict=True) if g is None]
+    thumbs = np.stack([_thumbnail(c.image_path) for c in ungrouped]) if ungrouped else np.empty((0, 0))
+    named = fill_twin_groups(groups, thumbs, [c.case_id for c in cases], "twin:")
+    return [SourceCase(c, source, g, c.image_path.stem in external) for c, g in zip(cases, named, strict=True)]
 
 
 def split_source(cases: list[SourceCase], split: str, seed: int, fraction: float = VALIDATION_FRACTION) -> list[SourceCase]:

@@ -18,12 +18,12 @@ from busviewer.core.constants import (
     DEFAULT_SEED,
     MIN_FINETUNE_CASES,
     MIN_HELD_OUT_PATIENTS,
-    NEAR_DUPLICATE_CORRELATION,
+    TWIN_THUMBNAIL_SIDE,
 )
 from busviewer.core.errors import UserFacingError
 from busviewer.core.evaluation import EvaluationAccumulator
 from busviewer.core.gate import GateDecision, gate_decision
-from busviewer.core.split import grouped_stratified_split, near_duplicate_groups
+from busviewer.core.split import fill_twin_groups, grouped_stratified_split
 from busviewer.core.training_case import LabelledCase
 from busviewer.ml.checkpoint import LoadedModel
 from busviewer.ml.dataset import CaseArrays
@@ -87,12 +87,10 @@ def patient_groups(cases: Sequence[LabelledCase]) -> list[str]:
     import cv2
 
     groups: list[str | None] = [f"patient:{c.patient}" if c.patient else None for c in cases]
-    unknown = [i for i, g in enumerate(groups) if g is None]
-    if unknown:
-        thumbs = np.stack([cv2.resize(cases[i].image, (16, 16), interpolation=cv2.INTER_AREA).ravel() for i in unknown])
-        for i, root in zip(unknown, near_duplicate_groups(thumbs, NEAR_DUPLICATE_CORRELATION), strict=True):
-            groups[i] = f"scan:{cases[unknown[root]].case_id}"
-    return [str(g) for g in groups]
+    side = (TWIN_THUMBNAIL_SIDE, TWIN_THUMBNAIL_SIDE)
+    thumbs = [cv2.resize(c.image, side, interpolation=cv2.INTER_AREA).ravel() for c, g in zip(cases, groups, strict=True)
+              if g is None]
+    return fill_twin_groups(groups, np.stack(thumbs) if thumbs else np.empty((0, 0)), [c.case_id for c in cases], "scan:")
 
 
 def split_cases(cases: Sequence[LabelledCase], config: FineTuneConfig) -> tuple[list[LabelledCase], list[LabelledCase]]:
