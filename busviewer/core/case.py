@@ -18,6 +18,7 @@ from busviewer.core.metrics import dice_score
 if TYPE_CHECKING:
     from busviewer.core.prediction import Prediction
 from busviewer.core.prompts import Prompt
+from busviewer.core.sends import SendRecord
 
 log = logging.getLogger(__name__)
 
@@ -203,12 +204,17 @@ class CaseRecord:
     birads_reader: dict[str, str] = field(default_factory=dict)
     #: The reader's free-text comment on the case.
     comment: str = ""
+    #: Frames the reader marked as reviewed key frames (K): exported with edited frames, whatever was played.
+    key_frames: frozenset[int] = frozenset()
+    #: What was sent to which PACS, oldest first.
+    sends: tuple[SendRecord, ...] = ()
     updated_by: str = field(default_factory=current_user)
     updated_at: str = field(default_factory=utc_now_iso)
 
     def __post_init__(self) -> None:
         self.source_path = Path(self.source_path)
         self.status = ReviewStatus(self.status)
+        self.key_frames = frozenset(int(index) for index in self.key_frames)
         if self.reviewer_class is not None and self.reviewer_class not in CLASS_NAMES:
             raise ValueError(f"reviewer_class must be one of {CLASS_NAMES} or None, got {self.reviewer_class!r}")
 
@@ -252,3 +258,8 @@ class CaseRecord:
     def is_edited(self) -> bool:
         """True when any frame's mask was changed by a person."""
         return any(frame.is_edited for frame in self.frames.values())
+
+    def reviewed_by_person(self, index: int) -> bool:
+        """True when a person reviewed frame ``index``: edited its mask or marked it as a key frame."""
+        frame = self.frames.get(index)
+        return index in self.key_frames or (frame is not None and frame.is_edited)

@@ -12,6 +12,7 @@ from busviewer.core.ai_remarks import ai_remarks
 from busviewer.core.birads_finding import BiradsFinding, finding_for
 from busviewer.core.case import CaseRecord, current_user, utc_now_iso
 from busviewer.core.constants import CLASS_NAMES
+from busviewer.core.frame_review import FrameReviewKind
 from busviewer.core.scan import PatientInfo, UltrasoundScan, to_grey_uint8
 
 DISCLAIMER = "Decision support for trained readers; not a diagnosis."
@@ -92,6 +93,8 @@ class CaseReport:
     ai_unfamiliar: bool | None = None
     #: The cautions printed beside the AI's findings (``busviewer.core.ai_remarks.ai_remarks``).
     ai_remarks: list[str] = field(default_factory=list)
+    #: How a person reviewed this frame (None: not said, e.g. a preview on screen).
+    frame_review: FrameReviewKind | None = None
 
     def printable_image(self, include_identifiers: bool) -> np.ndarray:
         """The image to print: without identifiers, everything outside the scanner's imaging area is

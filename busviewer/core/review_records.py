@@ -62,6 +62,7 @@ class CaseSnapshot:
     frames: list[FrameSnapshot]
     birads_reader: dict[str, str] = field(default_factory=dict)
     comment: str = ""
+    key_frames: frozenset[int] = frozenset()
 
 
 def snapshot_state(state: ReviewState, case_id: str) -> CaseSnapshot:
@@ -86,7 +87,8 @@ def snapshot_state(state: ReviewState, case_id: str) -> CaseSnapshot:
                                     layer.prompts if layer is not None else ()))  # fmt: skip
         state.saved_marks[index] = mark
     source = Path(state.source_path) if state.source_path is not None else Path(case_id)
-    return CaseSnapshot(case_id, source, state.reviewer_class, frames, dict(state.birads_reader), state.comment)
+    return CaseSnapshot(case_id, source, state.reviewer_class, frames, dict(state.birads_reader), state.comment,
+                        frozenset(state.key_frames))
 
 
 def frame_mark(frame: FrameState) -> tuple[object, ...]:
@@ -128,6 +130,7 @@ def record_from_snapshot(snapshot: CaseSnapshot, saved: CaseRecord | None = None
         frames=frames,
         birads_reader=dict(snapshot.birads_reader),
         comment=snapshot.comment,
+        key_frames=snapshot.key_frames,
     )
     kept = saved.status if saved is not None and saved.status in READER_DECISIONS else None
     record.status = kept if kept is not None else status_from_masks(record)
@@ -179,6 +182,7 @@ def state_from_record(record: CaseRecord, scan_key: str, source_path: Path | Non
     state = ReviewState(
         scan_key=scan_key, source_path=source_path, shape=shape, n_frames=n_frames,
         reviewer_class=record.reviewer_class, birads_reader=dict(record.birads_reader), comment=record.comment,
+        key_frames={index for index in record.key_frames if index < n_frames},
         locked=record.status == ReviewStatus.APPROVED,
     )  # fmt: skip
     for index, saved in sorted(record.frames.items()):

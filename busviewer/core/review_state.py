@@ -120,6 +120,8 @@ class ReviewState:
         The reader's class (one of ``CLASS_NAMES``) or None when not given.
     birads_reader, comment
         The reader's BI-RADS choices (``busviewer.core.birads_finding.READER_FIELDS``) and free-text comment.
+    key_frames
+        Frames the reader marked as reviewed key frames (K).
     locked
         The reader approved the case: its masks, class and choices are refused changes and the AI is not run
         again until the case is reopened (an approval always describes what is saved).
@@ -135,6 +137,7 @@ class ReviewState:
     frames: dict[int, FrameState] = field(default_factory=dict)
     birads_reader: dict[str, str] = field(default_factory=dict)
     comment: str = ""
+    key_frames: set[int] = field(default_factory=set)
     locked: bool = False
     #: Per frame, what autosave last took (``review_records.frame_mark``): unchanged frames are not re-sent.
     saved_marks: dict[int, tuple[object, ...]] = field(default_factory=dict, repr=False, compare=False)

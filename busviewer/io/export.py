@@ -4,9 +4,13 @@ Layout of the output folder::
 
     OUT/summary.csv, OUT/summary.json
     OUT/<case>/mask.png, report.pdf, seg.dcm, sr.dcm          (one-frame sources)
-    OUT/<case>/mask_frame007.png, report_frame007.pdf, ...    (cine loops: one per reviewed frame, one seg.dcm)
+    OUT/<case>/mask_frame007.png, ..., report.pdf, seg.dcm, sr.dcm   (cine loops)
 
-where ``<case>`` is the case id with folder separators turned into ``__``.
+where ``<case>`` is the case id with folder separators turned into ``__``. A cine loop exports the frames a
+person reviewed (``busviewer.core.frame_review``), never the frames the AI merely ran on during playback: one
+mask PNG per reviewed frame, one PDF with a page per reviewed frame, one SEG with a frame per reviewed frame
+and one SR with a lesion group per reviewed frame; SEG frame labels and SR evaluations say per frame whether
+a person reviewed it. A cine with no reviewed frame writes nothing and says so in one sentence.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,10 +31,11 @@ from busviewer.core.birads_finding import BiradsFinding, finding_for
 from busviewer.core.case import CaseRecord, FrameReview
 from busviewer.core.errors import ExportError, UserFacingError
 from busviewer.core.explanation import gradcam_target as explanation_target
+from busviewer.core.frame_review import NO_REVIEWED_FRAMES, frame_review, frames_to_export
 from busviewer.core.report import CaseReport, make_case_report
 from busviewer.core.scan import PatientInfo, UltrasoundScan
 from busviewer.io.mask_png import write_mask_png
-from busviewer.io.pdf_report import write_pdf_report
+from busviewer.io.pdf_report import write_pdf_reports
 from busviewer.io.seg import write_dicom_seg
 from busviewer.io.sr import write_dicom_sr
 from busviewer.io.store import CaseStore, has_store
@@ -68,6 +73,8 @@ class ExportSummary:
     files: list[Path] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     cancelled: bool = False
+    #: The files written for each case, by case id (what a send to a PACS picks from).
+    case_files: dict[str, list[Path]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -186,10 +193,14 @@ def export_case(
     measurements = {index: _measure(record, index, scan) for index in reviewed}
     patient = scan.patient if include_identifiers else None
     findings = {i: _finding(record, i, scan, measurements[i]) for i in reviewed}
+    if scan.n_frames > 1:  # the summary lists what the export holds, not every frame that was played
+        record = replace(record, frames={i: record.frames.get(i) or FrameReview(i) for i in reviewed})
     rows = summary_rows(
         record, {i: m.as_dict() if m is not None else None for i, m in measurements.items()},
         scan.calibration.source, patient, findings,
     )
+    if not reviewed and scan.n_frames > 1 and set(formats) & {"png", "pdf", "seg", "sr"}:
+        summary.skipped.append(NO_REVIEWED_FRAMES.format(case=record.case_id))
     if not reviewed or not set(formats) & {"png", "pdf", "seg", "sr"}:
         return rows
     case_dir.mkdir(exist_ok=True)
@@ -198,31 +209,29 @@ def export_case(
     def tag(index: int) -> str:
         return "" if scan.n_frames == 1 else f"_frame{index + 1:03d}"
 
-    masks = {i: record.frames[i].final_mask for i in reviewed if record.frames[i].final_mask is not None}
+    masks = {i: _mask_of(record, i, scan) for i in reviewed}
+    masks = {i: mask for i, mask in masks.items() if mask is not None}
     if "png" in formats:
         for index, mask in masks.items():
             written.append(case_dir / f"mask{tag(index)}.png")
-            write_mask_png(written[-1], mask)  # type: ignore[arg-type]
+            write_mask_png(written[-1], mask)
     if "pdf" in formats and gradcam is not None:
         gradcams = {**_compute_gradcams(record, scan, reviewed, gradcam, gradcams or {}), **(gradcams or {})}
+    reports = {index: _report(record, index, scan, measurements[index], gradcams, patient) for index in reviewed}
     if "pdf" in formats:
-        for index in reviewed:
-            report = _report(record, index, scan, measurements[index], gradcams, patient)
-            report.image_laterality = scan.laterality
-            written.append(case_dir / f"report{tag(index)}.pdf")
-            write_pdf_report(written[-1], report, include_identifiers=include_identifiers)
+        written.append(case_dir / "report.pdf")
+        write_pdf_reports(written[-1], list(reports.values()), include_identifiers=include_identifiers)
     if scan.file_format == "dicom" and masks and set(formats) & {"seg", "sr"}:
         seg_path = case_dir / "seg.dcm"
+        reviews = {index: frame_review(record, index, scan.n_frames) for index in masks}
         write_dicom_seg(seg_path, record.source_path, masks, edited=record.is_edited,
-                        model_id=record.model_id, reviewer=record.updated_by)
+                        model_id=record.model_id, reviewer=record.updated_by, frame_reviews=reviews)
         written.append(seg_path)
         if "sr" in formats:
-            for index in masks:
-                report = _report(record, index, scan, measurements[index], gradcams, patient)
-                report.image_laterality = scan.laterality
-                written.append(case_dir / f"sr{tag(index)}.dcm")
-                write_dicom_sr(written[-1], record.source_path, seg_path, report)
+            written.append(case_dir / "sr.dcm")
+            write_dicom_sr(written[-1], record.source_path, seg_path, [reports[index] for index in masks])
     summary.files.extend(written)
+    summary.case_files[record.case_id] = written
     return rows
 
 
@@ -275,21 +284,29 @@ def _load_source(record: CaseRecord, summary: ExportSummary) -> UltrasoundScan |
 
 
 def _reviewed_frames(record: CaseRecord, scan: UltrasoundScan, summary: ExportSummary) -> list[int]:
-    frames = []
-    for index in sorted(record.frames):
-        frame = record.frames[index]
-        if index >= scan.n_frames:
+    for index in sorted(set(record.frames) | record.key_frames):
+        if index >= scan.n_frames and (index in record.key_frames or record.frames[index].is_edited):
             summary.skipped.append(f"Case {record.case_id} has no frame {index + 1} any more; it was not exported.")
-            continue
-        mask = frame.final_mask
+    frames = []
+    for index in frames_to_export(record, scan.n_frames):
+        frame = record.frames.get(index)
+        mask = frame.final_mask if frame is not None else None
         if mask is not None and mask.shape != scan.shape:
             summary.skipped.append(
                 f"The mask of case {record.case_id} frame {index + 1} does not fit the image; it was not exported."
             )
             continue
-        if mask is not None or frame.ai_probabilities is not None:
-            frames.append(index)
+        frames.append(index)
     return frames
+
+
+def _mask_of(record: CaseRecord, index: int, scan: UltrasoundScan) -> np.ndarray | None:
+    """The frame's final mask; a key frame the reader marked without any outline is reviewed as lesion-free."""
+    frame = record.frames.get(index)
+    mask = frame.final_mask if frame is not None else None
+    if mask is None and index in record.key_frames:
+        return np.zeros(scan.shape, dtype=bool)
+    return mask
 
 
 def gradcam_target(frame: FrameReview | None) -> str:
@@ -313,7 +330,7 @@ def _compute_gradcams(
 
 
 def _measure(record: CaseRecord, index: int, scan: UltrasoundScan) -> LesionMeasurements | None:
-    mask = record.frames[index].final_mask
+    mask = _mask_of(record, index, scan)
     if mask is None:
         return None
     from busviewer.core.measurements import measure_mask  # scipy and scikit-image load only when exporting
@@ -322,8 +339,8 @@ def _measure(record: CaseRecord, index: int, scan: UltrasoundScan) -> LesionMeas
 
 
 def _finding(record: CaseRecord, index: int, scan: UltrasoundScan, measured: LesionMeasurements | None) -> BiradsFinding:
-    frame = record.frames[index]
-    return finding_for(scan.grey_frame(index), frame.final_mask, frame.ai_probabilities, record.birads_reader,
+    frame = record.frames.get(index) or FrameReview(index)
+    return finding_for(scan.grey_frame(index), _mask_of(record, index, scan), frame.ai_probabilities, record.birads_reader,
                        measured.as_dict() if measured is not None else None, scan.calibration.is_calibrated,
                        scan.laterality)
 
@@ -332,9 +349,14 @@ def _report(
     record: CaseRecord, index: int, scan: UltrasoundScan, measured: LesionMeasurements | None,
     gradcams: dict[int, np.ndarray] | None, patient: PatientInfo | None,
 ) -> CaseReport:
-    return make_case_report(
+    report = make_case_report(
         record, index, scan,
         measurements=measured.as_dict() if measured is not None else None,
         measurement_lines=measured.summary_lines() if measured is not None else None,
         gradcam=(gradcams or {}).get(index), reviewer=record.updated_by, patient=patient,
     )
+    report.image_laterality = scan.laterality
+    report.frame_review = frame_review(record, index, scan.n_frames)
+    if report.mask is None:
+        report.mask = _mask_of(record, index, scan)
+    return report

@@ -4,6 +4,7 @@ Grad-CAM, probabilities, measurements, provenance."""
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -36,29 +37,36 @@ def status_label(status: str) -> str:
 
 
 def write_pdf_report(path: Path, report: CaseReport, include_identifiers: bool = False) -> None:
-    """Write ``report`` as a one-page A4 PDF, atomically.
+    """Write ``report`` as a one-page A4 PDF, atomically (see :func:`write_pdf_reports`)."""
+    write_pdf_reports(path, [report], include_identifiers)
+
+
+def write_pdf_reports(path: Path, reports: Sequence[CaseReport], include_identifiers: bool = False) -> None:
+    """Write one case's report as one A4 PDF, a page per reported frame, atomically.
 
     Parameters
     ----------
     path
         The PDF file to write.
-    report
-        What to show.
+    reports
+        What to show, one page each (the reviewed frames of a cine loop, in frame order).
     include_identifiers
         Print the patient's name, ID and birth date; off by default so reports can be shared.
 
     Raises
     ------
     ExportError
-        The file cannot be written.
+        The file cannot be written, or there is nothing to report.
     """
-    figure = render_report_figure(report, include_identifiers)
-    metadata = {"Title": f"busviewer lesion report: {report.source_name}", "Creator": f"busviewer {__version__}",
+    if not reports:
+        raise ExportError(f"There is no frame to report in {Path(path).name}.")
+    metadata = {"Title": f"busviewer lesion report: {reports[0].source_name}", "Creator": f"busviewer {__version__}",
                 "Subject": "Decision support for trained readers; not a diagnosis"}
 
     def write(tmp: Path) -> None:
         with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(tmp, metadata=metadata) as pages:
-            pages.savefig(figure)
+            for report in reports:
+                pages.savefig(render_report_figure(report, include_identifiers))
 
     try:
         atomic_write_with(Path(path), write)
@@ -70,7 +78,8 @@ def render_report_figure(report: CaseReport, include_identifiers: bool = False) 
     """Lay the report out on an A4 matplotlib Figure (no pyplot, no GUI backend), e.g. for a preview."""
     figure = Figure(figsize=A4_INCHES)
     figure.text(0.06, 0.955, "Breast ultrasound lesion review", fontsize=17, weight="bold")
-    figure.text(0.06, 0.932, f"{report.source_name}  ·  frame {report.frame_index + 1}  ·  case {report.case_id}",
+    review = f"  ·  {report.frame_review.words}" if report.frame_review is not None else ""
+    figure.text(0.06, 0.932, f"{report.source_name}  ·  frame {report.frame_index + 1}{review}  ·  case {report.case_id}",
                 fontsize=9, color="#444444")
     if include_identifiers and report.patient is not None:
         patient = report.patient

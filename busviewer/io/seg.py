@@ -28,6 +28,7 @@ from pydicom.uid import SecondaryCaptureImageStorage, UltrasoundImageStorage, Ul
 from busviewer import __version__
 from busviewer.core.atomic import atomic_write_with
 from busviewer.core.errors import ExportError
+from busviewer.core.frame_review import FrameReviewKind
 from busviewer.io.dicom_sanitise import REQUIRED_FROM_SOURCE, sanitise_copied_attributes
 from busviewer.io.reviewer import observer_person_name
 
@@ -115,6 +116,7 @@ def write_dicom_seg(
     edited: bool,
     model_id: str | None,
     reviewer: str | None = None,
+    frame_reviews: Mapping[int, FrameReviewKind] | None = None,
 ) -> None:
     """Write a binary DICOM SEG with one segment, "Lesion", for the given source frames.
 
@@ -133,6 +135,9 @@ def write_dicom_seg(
         without AI (MANUAL).
     reviewer
         Login name of the reader, written as Content Creator's Name for an edited mask.
+    frame_reviews
+        How a person reviewed each source frame, written per SEG frame as Frame Label (``reviewed: edited``,
+        ``not reviewed``) and Frame Comments (the same in words).
 
     Raises
     ------
@@ -195,6 +200,8 @@ def write_dicom_seg(
             )
             if is_multiframe:
                 _spread_over_source_frames(seg, source, frames, masks)
+            if frame_reviews:
+                _label_frame_reviews(seg, [frame_reviews.get(index) for index in frames])
             # General Image module, Type 2C: required without Image Orientation/Position (ultrasound has none).
             seg.PatientOrientation = source.get("PatientOrientation", "") if _valid_orientation(source) else ""
     except (ValueError, TypeError, AttributeError) as exc:
@@ -253,6 +260,16 @@ def _spread_over_source_frames(
         reference.ReferencedSOPClassUID = source.SOPClassUID
     stack = np.stack([np.asarray(masks[index], dtype=np.uint8) for index in frames])
     seg.PixelData = pack_bits(stack)  # BINARY frames are packed back to back, not padded per frame
+
+
+def _label_frame_reviews(seg: hd.seg.Segmentation, reviews: list[FrameReviewKind | None]) -> None:
+    """Say in each SEG frame's Frame Content whether a person reviewed it (Frame Label, Frame Comments: Type 3)."""
+    for item, review in zip(seg.PerFrameFunctionalGroupsSequence, reviews, strict=True):
+        if review is None:
+            continue
+        content = item.FrameContentSequence[0]
+        content.FrameLabel = f"reviewed: {review.value}" if review.by_person else review.value
+        content.FrameComments = f"Lesion outline: {review.words}."
 
 
 def _valid_orientation(source: Dataset) -> bool:

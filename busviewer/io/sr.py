@@ -1,12 +1,14 @@
 """Write a DICOM Structured Report (TID 1500 measurement report) for a lesion segmented in a DICOM SEG.
 
-The report holds one Planar ROI group that references the SEG's "Lesion" segment on the reported frame, with
-area (mm²), long and short axis (mm) when the scan is calibrated, the AI's malignancy probability, and the AI's
-and the reader's class and whether the scan resembles the AI's training scans as qualitative evaluations. Codes not in DICOM/SNOMED use the private scheme ``99BUSV``.
+The report holds one Planar ROI group per reported frame (a cine's reviewed frames), each referencing the SEG's
+"Lesion" segment on its frame, with area (mm²), long and short axis (mm) when the scan is calibrated, the AI's
+malignancy probability, and as qualitative evaluations the AI's and the reader's class, whether the scan
+resembles the AI's training scans, and whether a person reviewed the frame (SNOMED Yes/No). Codes not in DICOM/SNOMED use the private scheme ``99BUSV``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import highdicom as hd
@@ -44,11 +46,14 @@ FAMILIARITY_CODES = {
     False: CodedConcept("LIKE-TRAINING", "99BUSV", "Like the AI's training scans"),
 }
 
+#: Whether a person reviewed the frame (edited its outline, marked it as key frame, or approved it).
+PERSON_REVIEWED = CodedConcept("PERSON-REVIEWED", "99BUSV", "Frame reviewed by a person")
+
 #: A fixed device UID so every report names the same observing device.
 DEVICE_UID = generate_uid(entropy_srcs=["busviewer lesion review"])
 
 
-def write_dicom_sr(path: Path, source_dicom_path: Path, seg_path: Path, report: CaseReport) -> None:
+def write_dicom_sr(path: Path, source_dicom_path: Path, seg_path: Path, report: CaseReport | Sequence[CaseReport]) -> None:
     """Write a Comprehensive 3D SR measurement report for ``report`` that references the SEG's lesion segment.
 
     Parameters
@@ -60,42 +65,26 @@ def write_dicom_sr(path: Path, source_dicom_path: Path, seg_path: Path, report: 
     seg_path
         The DICOM SEG written by ``write_dicom_seg`` for the same source; must contain ``report.frame_index``.
     report
-        Measurements, classes, model and reviewer of the reported frame.
+        Measurements, classes, model and reviewer of the reported frame, or one per reported frame (one
+        measurement group each; observer and model are those of the first).
 
     Raises
     ------
     ExportError
         A file is missing or unreadable, the SEG does not cover the frame, or the report cannot be written.
     """
+    reports = [report] if isinstance(report, CaseReport) else list(report)
+    if not reports:
+        raise ExportError("There is no frame to write a DICOM SR for.")
     source = read_source_header(source_dicom_path)
     seg = _read_seg(Path(seg_path))
     is_multiframe = "NumberOfFrames" in source
-    seg_frame = _seg_frame_for(seg, source, report.frame_index, is_multiframe)
-    finding = report.birads_finding()  # BI-RADS content: io/sr_birads.py
+    seg_frames = [_seg_frame_for(seg, source, item.frame_index, is_multiframe) for item in reports]
+    report = reports[0]
     try:
         with quiet_dicom_libraries():
-            referenced_segment = hd.sr.ReferencedSegmentationFrame(
-                sop_class_uid=seg.SOPClassUID,
-                sop_instance_uid=seg.SOPInstanceUID,
-                frame_number=seg_frame,
-                segment_number=1,
-                source_image=hd.sr.SourceImageForSegmentation(
-                    referenced_sop_class_uid=source.SOPClassUID,
-                    referenced_sop_instance_uid=source.SOPInstanceUID,
-                    referenced_frame_numbers=[report.frame_index + 1] if is_multiframe else None,
-                ),
-            )
-            algorithm = (
-                hd.sr.AlgorithmIdentification(name=MANUFACTURER, version=report.model_id) if report.model_id else None
-            )
-            group = hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
-                tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier="Lesion 1"),
-                referenced_segment=referenced_segment,
-                finding_type=codes.SCT.Lesion,
-                finding_sites=birads_finding_sites(finding),
-                measurements=(_measurements(report, algorithm) + birads_measurements(finding)) or None,
-                qualitative_evaluations=_evaluations(report) + birads_evaluations(finding),
-            )
+            groups = [_group(item, seg, source, frame, is_multiframe, len(reports) > 1)
+                      for item, frame in zip(reports, seg_frames, strict=True)]  # fmt: skip
             observers = hd.sr.ObservationContext(
                 observer_person_context=hd.sr.ObserverContext(
                     observer_type=codes.DCM.Person,
@@ -115,7 +104,7 @@ def write_dicom_sr(path: Path, source_dicom_path: Path, seg_path: Path, report: 
             content = hd.sr.MeasurementReport(
                 observation_context=observers,
                 procedure_reported=codes.SCT.UltrasonographyOfBreast,
-                imaging_measurements=[group],
+                imaging_measurements=groups,
             )
             sr = hd.sr.Comprehensive3DSR(
                 evidence=[source, seg],
@@ -136,6 +125,33 @@ def write_dicom_sr(path: Path, source_dicom_path: Path, seg_path: Path, report: 
         atomic_write_with(Path(path), lambda tmp: sr.save_as(tmp, enforce_file_format=True))
     except OSError as exc:
         raise ExportError(f"{Path(path).name} cannot be written ({exc.strerror}).") from exc
+
+
+def _group(report: CaseReport, seg: Dataset, source: Dataset, seg_frame: int, is_multiframe: bool,
+           several: bool) -> hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations:
+    """The measurement group of one reported frame."""
+    finding = report.birads_finding()  # BI-RADS content: io/sr_birads.py
+    referenced_segment = hd.sr.ReferencedSegmentationFrame(
+        sop_class_uid=seg.SOPClassUID,
+        sop_instance_uid=seg.SOPInstanceUID,
+        frame_number=seg_frame,
+        segment_number=1,
+        source_image=hd.sr.SourceImageForSegmentation(
+            referenced_sop_class_uid=source.SOPClassUID,
+            referenced_sop_instance_uid=source.SOPInstanceUID,
+            referenced_frame_numbers=[report.frame_index + 1] if is_multiframe else None,
+        ),
+    )
+    algorithm = hd.sr.AlgorithmIdentification(name=MANUFACTURER, version=report.model_id) if report.model_id else None
+    label = f"Lesion 1, frame {report.frame_index + 1}" if several else "Lesion 1"
+    return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+        tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier=label),
+        referenced_segment=referenced_segment,
+        finding_type=codes.SCT.Lesion,
+        finding_sites=birads_finding_sites(finding),
+        measurements=(_measurements(report, algorithm) + birads_measurements(finding)) or None,
+        qualitative_evaluations=_evaluations(report) + birads_evaluations(finding),
+    )
 
 
 def _read_seg(seg_path: Path) -> Dataset:
@@ -198,6 +214,9 @@ def _evaluations(report: CaseReport) -> list[hd.sr.QualitativeEvaluation]:
     calibrated = report.calibration_source in CALIBRATED_BY and physical_measurements(report.measurements)
     value = CALIBRATED_BY[report.calibration_source] if calibrated else UNCALIBRATED
     evaluations.append(hd.sr.QualitativeEvaluation(CALIBRATION, value))
+    if report.frame_review is not None:
+        answer = codes.SCT.Yes if report.frame_review.by_person else codes.SCT.No
+        evaluations.append(hd.sr.QualitativeEvaluation(PERSON_REVIEWED, answer))
     return evaluations
 
 

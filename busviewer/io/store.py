@@ -24,7 +24,9 @@ from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import UserFacingError
 from busviewer.io.mask_files import MaskFiles
 from busviewer.io.store_birads import BIRADS_SCHEMA, BiradsChoicesMixin
+from busviewer.io.store_key_frames import KEY_FRAMES_SCHEMA, KeyFramesMixin
 from busviewer.io.store_prompts import PROMPTS_SCHEMA, PromptsMixin
+from busviewer.io.store_sends import SENDS_SCHEMA, SendsMixin
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +80,7 @@ def has_store(workspace_dir: Path) -> bool:
     return (store_dir(workspace_dir) / DB_NAME).is_file()
 
 
-class CaseStore(BiradsChoicesMixin, PromptsMixin):
+class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin):
     """Review state of one workspace folder, safe against crashes at any moment.
 
     Every public write is one SQLite transaction and one audit row per change (who: login name,
@@ -109,7 +111,7 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin):
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.executescript(_SCHEMA + BIRADS_SCHEMA + PROMPTS_SCHEMA)
+            self._conn.executescript(_SCHEMA + BIRADS_SCHEMA + PROMPTS_SCHEMA + KEY_FRAMES_SCHEMA + SENDS_SCHEMA)
             _add_missing_frame_columns(self._conn)
             self._conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
@@ -195,6 +197,7 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin):
                 )
                 self._audit(db, record.case_id, None, who, when, "case_updated", changes)
             touched = self._sync_birads(db, record, who, when) or old is None or bool(changes)
+            touched = self._sync_key_frames(db, record, who, when) or touched
             for frame in frames:
                 changed, freed = self._upsert_frame(db, record.case_id, frame, keys[frame.frame_index], who, when)
                 touched, released = touched or changed, released | freed
@@ -419,6 +422,8 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin):
             frames=frames,
             birads_reader=birads_reader,
             comment=comment,
+            key_frames=self._key_frames_of(case_id),
+            sends=self._sends_of(case_id),
             updated_by=updated_by,
             updated_at=updated_at,
         )

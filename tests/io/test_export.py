@@ -28,7 +28,11 @@ def _box(shape: tuple[int, int], top: int, left: int, size: int) -> np.ndarray:
 
 
 def make_workspace(root: Path) -> Path:
-    """A PNG, a calibrated DICOM, a 3-frame cine DICOM and a case whose source has gone, all reviewed."""
+    """A PNG, a calibrated DICOM, a 3-frame cine DICOM and a case whose source has gone, all reviewed.
+
+    In the cine the reader edited frame 1 and marked frame 3 as a key frame; frame 2 only played (the AI
+    ran on it), so no export holds it.
+    """
     workspace = root / "ws"
     (workspace / "benign").mkdir(parents=True)
     Image.fromarray(np.random.default_rng(1).integers(0, 255, (40, 50), dtype=np.uint8)).save(
@@ -45,9 +49,11 @@ def make_workspace(root: Path) -> Path:
             0: FrameReview(0, ai, "m1", (0.1, 0.8, 0.1), edited, 0.2)}),
         CaseRecord("scan.dcm", workspace / "scan.dcm", ReviewStatus.APPROVED, "malignant", {
             0: FrameReview(0, dicom_mask, "m1", (0.1, 0.2, 0.7), dicom_mask.copy(), 0.1)}),
-        CaseRecord("cine.dcm", workspace / "cine.dcm", ReviewStatus.AI_PROPOSED, None, {
-            0: FrameReview(0, dicom_mask, "m1", (0.3, 0.4, 0.3), dicom_mask.copy()),
-            2: FrameReview(2, _box((48, 64), 0, 0, 5), "m1", (0.3, 0.4, 0.3), _box((48, 64), 0, 0, 5))}),
+        CaseRecord("cine.dcm", workspace / "cine.dcm", ReviewStatus.CORRECTED, None, {
+            0: FrameReview(0, dicom_mask, "m1", (0.3, 0.4, 0.3), _box((48, 64), 12, 12, 20)),
+            1: FrameReview(1, dicom_mask, "m1", (0.3, 0.4, 0.3), dicom_mask.copy()),
+            2: FrameReview(2, _box((48, 64), 0, 0, 5), "m1", (0.3, 0.4, 0.3), _box((48, 64), 0, 0, 5))},
+            key_frames=frozenset({2})),
         CaseRecord("gone.png", workspace / "gone.png", ReviewStatus.FLAGGED, None, {}),
     ]
     with CaseStore(workspace) as store:
@@ -84,10 +90,10 @@ def test_export_writes_every_format(tmp_path: Path) -> None:
     sr = pydicom.dcmread(out / "scan.dcm" / "sr.dcm")
     assert sr.StudyInstanceUID == seg.StudyInstanceUID
     assert sorted(p.name for p in (out / "cine.dcm").iterdir()) == [
-        "mask_frame001.png", "mask_frame003.png", "report_frame001.pdf", "report_frame003.pdf",
-        "seg.dcm", "sr_frame001.dcm", "sr_frame003.dcm",
+        "mask_frame001.png", "mask_frame003.png", "report.pdf", "seg.dcm", "sr.dcm",
     ]
-    assert pydicom.dcmread(out / "cine.dcm" / "seg.dcm").NumberOfFrames == 2
+    cine_seg = pydicom.dcmread(out / "cine.dcm" / "seg.dcm")
+    assert cine_seg.NumberOfFrames == 2  # frame 2 played but was never reviewed
 
     rows = list(csv.DictReader((out / "summary.csv").read_text().splitlines()))
     by_case = {(r["case_id"], r["frame_index"]): r for r in rows}
