@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from busviewer.core.scan import UltrasoundScan
 from busviewer.gui import dialogs, window_layout
 from busviewer.gui.about import AboutDialog
+from busviewer.gui.actions import make_action
 from busviewer.gui.canvas import ScanCanvas
 from busviewer.gui.case_list import CaseListPanel
 from busviewer.gui.cine_bar import CineBar
@@ -226,13 +227,7 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "&About busviewer", self.show_about)
 
     def _action(self, menu: QMenu, text: str, slot: Callable[[], object], *keys: str) -> QAction:
-        action = QAction(text, self)
-        action.setShortcuts([QKeySequence(k) for k in keys])
-        # Window-wide shortcuts work wherever the focus is inside the window (canvas, case list, cine bar).
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda _checked=False: slot())
-        menu.addAction(action)
-        return action
+        return make_action(self, text, slot, *keys, menu=menu)
 
     def _connect(self) -> None:
         self.session.scan_changed.connect(self._on_scan_changed)

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent
 
 from busviewer.core.mask import MaskLayer
 from busviewer.core.review_state import FrameState, ReviewState, state_for_scan
 from busviewer.core.scan import UltrasoundScan
+from busviewer.gui.actions import make_action
 from busviewer.gui.review.birads_review import BiradsController
 from busviewer.gui.review.calipers import CaliperController
 from busviewer.gui.review.candidate import SHOW_CANDIDATE_KEY, has_candidate, panel_remarks, show_candidate
@@ -25,18 +26,6 @@ from busviewer.gui.review.proposal import PEAK_OUTSIDE_NOTE, ProposalController
 from busviewer.services.weights import resolve_weights
 
 logger = logging.getLogger(__name__)
-
-
-def _action(parent: QObject, text: str, shortcut: str | None, slot: Any, checkable: bool = False) -> QAction:
-    action = QAction(text, parent)
-    if shortcut:
-        action.setShortcut(QKeySequence(shortcut))
-    action.setCheckable(checkable)
-    if checkable:
-        action.toggled.connect(slot)
-    else:
-        action.triggered.connect(lambda _checked=False: slot())
-    return action
 
 
 class ReviewController(QObject):
@@ -107,16 +96,16 @@ class ReviewController(QObject):
 
     # ----------------------------------------------------------------- wiring
     def _build_actions(self) -> None:
-        self.run_action = _action(self, "Run AI", "R", self.run_ai)
+        self.run_action = make_action(self, "Run AI", self.run_ai, "R")
         self.run_action.setToolTip("Run the AI on the frame on screen (R)")
-        self.accept_action = _action(self, "Accept AI mask", "A", self.accept_ai_mask)
-        self.copy_next_action = _action(self, "Copy mask to next frame", "Ctrl+Shift+N", self.copy_mask_to_next_frame)
-        self.candidate_action = _action(self, "Show AI candidate", SHOW_CANDIDATE_KEY, self.show_candidate)
+        self.accept_action = make_action(self, "Accept AI mask", self.accept_ai_mask, "A")
+        self.copy_next_action = make_action(self, "Copy mask to next frame", self.copy_mask_to_next_frame, "Ctrl+Shift+N")
+        self.candidate_action = make_action(self, "Show AI candidate", self.show_candidate, SHOW_CANDIDATE_KEY)
         self.candidate_action.setToolTip(f"Show the AI's strongest withheld candidate as a proposal ({SHOW_CANDIDATE_KEY})")
-        self.toggle_mask_action = _action(self, "Show mask", "H", self.layers_panel.mask_visible.setChecked, True)
-        self.toggle_heat_action = _action(self, "Show Grad-CAM", "G", self.layers_panel.heat_visible.setChecked, True)
-        self.toggle_doubt_action = _action(
-            self, "Show uncertainty", "U", self.layers_panel.uncertainty_visible.setChecked, True
+        self.toggle_mask_action = make_action(self, "Show mask", self.layers_panel.mask_visible.setChecked, "H", checkable=True)
+        self.toggle_heat_action = make_action(self, "Show Grad-CAM", self.layers_panel.heat_visible.setChecked, "G", checkable=True)
+        self.toggle_doubt_action = make_action(
+            self, "Show uncertainty", self.layers_panel.uncertainty_visible.setChecked, "U", checkable=True
         )
         self.toggle_mask_action.setChecked(True)
         edit = self.editing

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import QSpinBox
 from busviewer.core.constants import MIN_LESION_FRACTION
 from busviewer.core.mask import MaskLayer
 from busviewer.core.review_state import FrameState
+from busviewer.gui.actions import make_action
 from busviewer.gui.canvas import ScanCanvas
 from busviewer.gui.review.overlays import BrushCursor, LassoPath, MaskOverlay
 from busviewer.gui.review.tools import BrushTool, LassoTool
@@ -57,16 +57,6 @@ OUTLINE_SCREEN_PX = 1.5
 def default_brush_radius(shape: tuple[int, int]) -> int:
     """A brush about 1/60 of the shorter side: a few strokes cover a typical lesion."""
     return int(np.clip(round(min(shape) / 60), 2, MAX_RADIUS))
-
-
-def _action(
-    parent: QObject, text: str, shortcut: str | QKeySequence.StandardKey | None, slot: Callable[[], object]
-) -> QAction:
-    action = QAction(text, parent)
-    if shortcut is not None:
-        action.setShortcut(QKeySequence(shortcut))
-    action.triggered.connect(lambda _checked=False: slot())
-    return action
 
 
 class EditController(QObject):
@@ -122,24 +112,24 @@ class EditController(QObject):
     # ----------------------------------------------------------------- actions
     def _build_actions(self) -> None:
         self.tool_group = QActionGroup(self)
-        self.navigate_action = _action(self, "Pan && zoom", "V", lambda: self.select_tool("navigate"))
-        self.brush_action = _action(self, "Brush", "B", lambda: self.select_tool("brush"))
-        self.eraser_action = _action(self, "Eraser", "E", lambda: self.select_tool("eraser"))
-        self.lasso_action = _action(self, "Lasso fill", "L", lambda: self.select_tool("lasso"))
+        self.navigate_action = make_action(self, "Pan && zoom", lambda: self.select_tool("navigate"), "V")
+        self.brush_action = make_action(self, "Brush", lambda: self.select_tool("brush"), "B")
+        self.eraser_action = make_action(self, "Eraser", lambda: self.select_tool("eraser"), "E")
+        self.lasso_action = make_action(self, "Lasso fill", lambda: self.select_tool("lasso"), "L")
         for action in (self.navigate_action, self.brush_action, self.eraser_action, self.lasso_action):
             action.setCheckable(True)
             self.tool_group.addAction(action)
         self.navigate_action.setChecked(True)
         self.brush_action.setToolTip("Brush (B): left button paints; right button or Shift erases")
         self.lasso_action.setToolTip("Lasso (L): drag an outline to fill; right button or Shift erases")
-        self.smaller_action = _action(self, "Smaller brush", "[", lambda: self.step_brush_size(-1))
-        self.larger_action = _action(self, "Larger brush", "]", lambda: self.step_brush_size(1))
-        self.undo_action = _action(self, "Undo", QKeySequence.StandardKey.Undo, self.undo)
-        self.redo_action = _action(self, "Redo", "Ctrl+Shift+Z", self.redo)
+        self.smaller_action = make_action(self, "Smaller brush", lambda: self.step_brush_size(-1), "[")
+        self.larger_action = make_action(self, "Larger brush", lambda: self.step_brush_size(1), "]")
+        self.undo_action = make_action(self, "Undo", self.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = make_action(self, "Redo", self.redo, "Ctrl+Shift+Z")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.fill_holes_action = _action(self, "Fill holes", None, self.fill_holes)
-        self.islands_action = _action(self, "Remove small islands", None, self.remove_small_islands)
-        self.clear_action = _action(self, "Clear mask", None, self.clear)
+        self.fill_holes_action = make_action(self, "Fill holes", self.fill_holes)
+        self.islands_action = make_action(self, "Remove small islands", self.remove_small_islands)
+        self.clear_action = make_action(self, "Clear mask", self.clear)
         self.actions = [
             self.navigate_action, self.brush_action, self.eraser_action, self.lasso_action,
             self.smaller_action, self.larger_action, self.undo_action, self.redo_action,

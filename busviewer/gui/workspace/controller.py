@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from busviewer.core.case import CaseRecord, case_id_for
 from busviewer.core.errors import UserFacingError
 from busviewer.core.review_records import CaseRow
 from busviewer.core.review_state import ReviewState
+from busviewer.gui.actions import make_action
 from busviewer.gui.workspace.autosave import WorkspaceAutosave
 from busviewer.gui.workspace.case_columns import CaseColumns
 from busviewer.gui.workspace.decisions import WorkspaceDecisions
@@ -110,11 +111,7 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
         self.case_menu.addAction(self.next_unreviewed_action)
 
     def _action(self, text: str, slot: Any, *keys: str) -> QAction:
-        action = QAction(text, self.window)
-        action.setShortcuts([QKeySequence(key) for key in keys])
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda _checked=False: slot())
-        return action
+        return make_action(self.window, text, slot, *keys)
 
     def _connect(self) -> None:
         window = self.window
