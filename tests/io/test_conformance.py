@@ -84,17 +84,23 @@ def _export_and_check(source: Path, tmp_path: Path, caplog: pytest.LogCaptureFix
         source_frame = int(reference.get("ReferencedFrameNumber", 1)) - 1
         np.testing.assert_array_equal(pixels[seg_frame], masks[source_frame])
 
-    tag = (lambda i: "") if scan.n_frames == 1 else (lambda i: f"_frame{i + 1:03d}")
-    for index, mask in masks.items():
-        sr = hd.sr.srread(case_dir / f"sr{tag(index)}.dcm")
-        (group,) = sr.content.get_planar_roi_measurement_groups()
+    labels = [item.FrameContentSequence[0].FrameLabel for item in seg.PerFrameFunctionalGroupsSequence]
+    assert labels == ["reviewed: edited"] * len(frames)
+    sr = hd.sr.srread(case_dir / "sr.dcm")  # one SR per case, a lesion group per reported frame
+    groups = sr.content.get_planar_roi_measurement_groups()
+    assert len(groups) == len(masks)
+    for group, (index, mask) in zip(groups, masks.items(), strict=True):
+        if len(masks) > 1:
+            assert group.tracking_identifier == f"Lesion 1, frame {index + 1}"
+        reviewed = {e.name.meaning: e.value.meaning for e in group.get_qualitative_evaluations()}
+        assert reviewed["Frame reviewed by a person"] == "Yes"
         values = {m.name.meaning: m.value for m in group.get_measurements()}
         measured = measure_mask(mask, scan.calibration).as_dict()
         if scan.calibration.is_calibrated:
             assert values["Area"] == pytest.approx(measured["area_mm2"], abs=1e-3)
             assert values["Long axis"] == pytest.approx(measured["long_axis_mm"], abs=1e-3)
         assert values["Probability of cancer"] == pytest.approx(30.0)
-    assert list(case_dir.glob("report*.pdf"))
+    assert [path.name for path in case_dir.glob("*.pdf")] == ["report.pdf"]  # one PDF per case
 
     if shutil.which("dciodvfy"):
         inherited = _invalid_source_uids(source)
