@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
         return 0
     for key, value in summary.items():
-        print(f"{key}: {_readable(value)}")
+        print(f"{key}: {_readable(value)}" + (" (row × column)" if key == "spacing_mm" and value else ""))
     return 0
 
 

@@ -92,7 +92,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     predict.add_argument("--out", type=Path, required=True)
     predict.add_argument("--weights", type=Path, default=None)
     predict.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
-    predict.add_argument("--frame", default="0", help="frame number, or 'all' (DICOM cine)")
+    predict.add_argument("--frame", default="1", help="frame number counted from 1, or 'all' (DICOM cine)")
     predict.add_argument("--gradcam", action="store_true", help="also write <stem>_gradcam.png")
     predict.add_argument("--seg", action="store_true", help="also write <stem>_seg.dcm (DICOM inputs)")
     predict.add_argument("--sr", action="store_true", help="also write <stem>_sr.dcm (DICOM inputs)")

@@ -18,25 +18,29 @@ from busviewer.core.scan import UltrasoundScan
 
 
 def frames_to_run(scan: UltrasoundScan, frame: str) -> list[int]:
-    """Frame indices chosen by ``--frame`` (``0`` by default, ``all``, or a number)."""
+    """Zero-based frame indices chosen by ``--frame``: a frame number counted from 1 (the first frame by
+    default, as the cine bar, exports and reports count them), or ``all``."""
     if frame == "all":
         return list(range(scan.n_frames))
     try:
-        index = int(frame)
+        number = int(frame)
     except ValueError as exc:
         raise UserFacingError(f"--frame takes a frame number or 'all', not {frame!r}.") from exc
-    if not 0 <= index < scan.n_frames:
-        raise UserFacingError(f"{scan.name} has {scan.n_frames} frame(s); frame {index} does not exist.")
-    return [index]
+    if not 1 <= number <= scan.n_frames:
+        raise UserFacingError(f"{scan.name} has {scan.n_frames} frame(s), numbered from 1; frame {number} does not exist.")
+    return [number - 1]
 
 
 def prediction_record(scan: UltrasoundScan, prediction: Any, frame: int) -> dict[str, Any]:
-    """The JSON written beside each mask (no patient identifiers); ``birads`` when a lesion is shown."""
+    """The JSON written beside each mask (no patient identifiers); ``birads`` when a lesion is shown.
+
+    ``frame`` is the zero-based index; the JSON counts frames from 1, and ``spacing_mm`` is (row, column).
+    """
     area_px = int(prediction.mask.sum())
     pixel_area = scan.calibration.pixel_area_mm2
     record: dict[str, Any] = {
         "source": scan.name,
-        "frame": frame,
+        "frame": frame + 1,
         "model_id": prediction.model_id,
         "device": prediction.device,
         "probabilities": prediction.probability_dict,
@@ -84,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             scan = load_scan(path)
             for frame in frames_to_run(scan, args.frame):
-                stem = path.stem if args.frame != "all" else f"{path.stem}_f{frame:03d}"
+                stem = path.stem if args.frame != "all" else f"{path.stem}_frame{frame + 1:03d}"  # as export names them
                 grey = scan.grey_frame(frame)
                 prediction = predictor.predict(grey, frame_index=frame)
                 record = prediction_record(scan, prediction, frame)

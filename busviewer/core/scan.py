@@ -39,6 +39,17 @@ class Calibration:
             return None
         return self.spacing_mm[0] * self.spacing_mm[1]
 
+    @property
+    def spacing_text(self) -> str:
+        """The pixel size as every output prints it, in (row, column) order: ``0.100 mm/px`` when square,
+        ``0.100 × 0.120 mm/px (row × column)`` when not, ``uncalibrated`` without one."""
+        if self.spacing_mm is None:
+            return "uncalibrated"
+        row_mm, col_mm = self.spacing_mm
+        if abs(row_mm - col_mm) <= 1e-3 * max(row_mm, col_mm):
+            return f"{row_mm:.3f} mm/px"
+        return f"{row_mm:.3f} × {col_mm:.3f} mm/px (row × column)"
+
 
 @dataclass(frozen=True)
 class PatientInfo:

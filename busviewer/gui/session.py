@@ -221,18 +221,15 @@ def scan_summary_text(scan: UltrasoundScan | None) -> str:
 
 
 def calibration_text(scan: UltrasoundScan | None) -> str:
-    """``calibrated 0.100 mm/px (ultrasound region)`` or ``uncalibrated``."""
+    """``calibrated 0.100 mm/px (ultrasound region)`` or ``uncalibrated``; a non-square pixel is given as
+    (row × column), the order every output uses."""
     if scan is None:
         return ""
     spacing = scan.calibration.spacing_mm
     if spacing is None:
         return "uncalibrated"
     source = _CALIBRATION_NAMES.get(scan.calibration.source, scan.calibration.source)
-    if math.isclose(spacing[0], spacing[1], rel_tol=1e-3):
-        size = f"{spacing[0]:.3f} mm/px"
-    else:
-        size = f"{spacing[1]:.3f}×{spacing[0]:.3f} mm/px"
-    return f"calibrated {size} ({source})"
+    return f"calibrated {scan.calibration.spacing_text} ({source})"
 
 
 def pixel_readout_text(scan: UltrasoundScan | None, frame_index: int, row: float, col: float) -> str:

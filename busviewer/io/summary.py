@@ -28,7 +28,8 @@ class SummaryRow:
 
     case_id: str
     source_name: str
-    frame_index: int
+    #: The frame as people count them: 1 is the first (as the cine bar, file names and reports say).
+    frame: int
     status: str
     ai_class: str | None
     p_normal: float | None
@@ -106,7 +107,7 @@ def summary_rows(
         rows.append(SummaryRow(
             case_id=record.case_id,
             source_name=record.source_path.name,
-            frame_index=index,
+            frame=index + 1,
             status=record.status.value,
             ai_class=CLASS_NAMES[probabilities.index(max(probabilities))] if probabilities else None,
             p_normal=probabilities[0] if probabilities else None,

@@ -96,14 +96,14 @@ def test_export_writes_every_format(tmp_path: Path) -> None:
     assert cine_seg.NumberOfFrames == 2  # frame 2 played but was never reviewed
 
     rows = list(csv.DictReader((out / "summary.csv").read_text().splitlines()))
-    by_case = {(r["case_id"], r["frame_index"]): r for r in rows}
-    assert set(by_case) == {("benign/b1.png", "0"), ("scan.dcm", "0"), ("cine.dcm", "0"), ("cine.dcm", "2"),
-                            ("gone.png", "0")}
-    scan_row = by_case[("scan.dcm", "0")]
+    by_case = {(r["case_id"], r["frame"]): r for r in rows}  # frames counted from 1, as the file names count them
+    assert set(by_case) == {("benign/b1.png", "1"), ("scan.dcm", "1"), ("cine.dcm", "1"), ("cine.dcm", "3"),
+                            ("gone.png", "1")}
+    scan_row = by_case[("scan.dcm", "1")]
     assert scan_row["calibration_source"] == "us-region"
     assert float(scan_row["area_mm2"]) == pytest.approx(400 * 0.1 * 0.1)  # 20x20 px at 0.1 mm
-    assert by_case[("benign/b1.png", "0")]["area_mm2"] == ""  # a PNG has no physical scale
-    assert by_case[("benign/b1.png", "0")]["pixels_changed"] == str(int((stored.frames[0].current_mask != stored.frames[0].ai_mask).sum()))  # type: ignore[union-attr]
+    assert by_case[("benign/b1.png", "1")]["area_mm2"] == ""  # a PNG has no physical scale
+    assert by_case[("benign/b1.png", "1")]["pixels_changed"] == str(int((stored.frames[0].current_mask != stored.frames[0].ai_mask).sum()))  # type: ignore[union-attr]
     assert "patient_name" not in rows[0]
     all_text = (out / "summary.csv").read_text() + (out / "summary.json").read_text()
     assert PATIENT_NAME not in all_text and PATIENT_ID not in all_text

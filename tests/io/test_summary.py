@@ -38,7 +38,7 @@ def test_csv_has_one_row_per_frame_without_identifiers(tmp_path: Path) -> None:
     write_summary_csv(tmp_path / "s.csv", _rows())
     text = (tmp_path / "s.csv").read_text()
     rows = list(csv.DictReader(text.splitlines()))
-    assert [r["frame_index"] for r in rows] == ["0", "2"]
+    assert [r["frame"] for r in rows] == ["1", "3"]  # counted as people count frames
     first = rows[0]
     assert first["status"] == "corrected" and first["ai_class"] == "benign" and first["reviewer_class"] == "benign"
     assert float(first["p_benign"]) == pytest.approx(0.7)
