@@ -47,6 +47,7 @@ def main() -> int:
         print(json.dumps({"skipped": f"no data at {BUSBRA}"}))
         return 0
 
+    from busviewer.core.generators import drain
     from busviewer.core.training_case import LabelledCase
     from busviewer.io.busi import load_busi_case
     from busviewer.io.training_sources import select_cases
@@ -74,13 +75,7 @@ def main() -> int:
     base = load_weights(weights)
     before = score_cases(Predictor(loaded=load_weights(weights), device="cpu"), test)
     started = time.perf_counter()
-    runner = fine_tune(base, tune, FineTuneConfig(), device="cpu")
-    while True:
-        try:
-            next(runner)
-        except StopIteration as stop:
-            result = stop.value
-            break
+    result = drain(fine_tune(base, tune, FineTuneConfig(), device="cpu"))
     seconds = time.perf_counter() - started
     base.network.load_state_dict(result.state)
     after = score_cases(Predictor(loaded=base, device="cpu"), test)

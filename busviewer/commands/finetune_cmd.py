@@ -8,6 +8,7 @@ import re
 import sys
 
 from busviewer.core.errors import UserFacingError
+from busviewer.core.generators import GeneratorRun
 
 
 def _patient_pattern(text: str | None) -> re.Pattern[str] | None:
@@ -41,18 +42,14 @@ def run(args: argparse.Namespace) -> int:
         patient = match.group(1) if match and match.groups() else None
         cases.append(LabelledCase(*load_busi_case(c), c.label, c.case_id, patient))
     config = FineTuneConfig(epochs=args.epochs)
-    runner = fine_tune(base, cases, config, device=args.device)
-    while True:
-        try:
-            record = next(runner)
-        except StopIteration as stop:
-            result = stop.value
-            break
+    tuning = GeneratorRun(fine_tune(base, cases, config, device=args.device))
+    for record in tuning:
         if isinstance(record, PhaseRecord):
             print(f"{record.phase} ...", file=sys.stderr, flush=True)
         elif isinstance(record, EpochRecord):
             print(f"epoch {record.epoch}/{record.epochs} loss {record.train_loss:.3f} val dice {record.val_dice:.3f}",
                   file=sys.stderr, flush=True)
+    result = tuning.returned
     metadata = {
         "parent_model_id": base.model_id,
         "finetune_cases": result.train_ids,

@@ -14,6 +14,7 @@ from typing import Any
 from busviewer.core.atomic import atomic_write_text
 from busviewer.core.constants import DEFAULT_CHANNELS, DEFAULT_SEED
 from busviewer.core.errors import UserFacingError
+from busviewer.core.generators import GeneratorRun
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,12 +52,8 @@ def run(args: argparse.Namespace) -> int:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if is_main and world > 1:
         print(f"distributed training: world size {world}", file=sys.stderr, flush=True)
-    while True:
-        try:
-            record = next(runner)
-        except StopIteration as stop:
-            outcome = stop.value
-            break
+    training = GeneratorRun(runner)
+    for record in training:
         if not is_main:
             continue
         if isinstance(record, StepRecord) and sys.stderr.isatty():
@@ -75,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
             )
             _write_history_csv(csv_path, history)
             plot_training_history(history, png_path)
+    outcome = training.returned
     if is_main and outcome.model_id:
         print(f"wrote {outcome.weights_path} ({outcome.model_id}), best epoch {outcome.best_epoch}")
     return 0

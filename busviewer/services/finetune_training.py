@@ -12,6 +12,7 @@ from typing import Any
 
 from busviewer.core.case import current_user, utc_now_iso
 from busviewer.core.gate import GateDecision
+from busviewer.core.generators import GeneratorRun
 from busviewer.core.training_case import LabelledCase
 from busviewer.io.model_registry import ModelRegistry, ModelVersion
 from busviewer.services.compute.requests import FineTuneRequest
@@ -62,19 +63,15 @@ def _train_and_register(
     parent = registry.active()
     # The job's own network copy: the inference and Grad-CAM networks are never touched.
     base = load_weights(registry.weights_path(parent))
-    runner = fine_tune(base, cases, config, device=device, should_stop=should_stop)
-    while True:
-        try:
-            record = next(runner)
-        except StopIteration as stop:
-            result = stop.value
-            break
+    run = GeneratorRun(fine_tune(base, cases, config, device=device, should_stop=should_stop))
+    for record in run:
         if isinstance(record, PhaseRecord):
             yield JobPhase(record.phase)
         elif isinstance(record, StepRecord):
             yield JobStep(record.epoch, config.epochs, record.step, record.steps_per_epoch, record.loss)
         elif isinstance(record, EpochRecord):
             yield JobEpoch(record.epoch, record.epochs, record.train_loss, record.val_dice, record.val_accuracy)
+    result = run.returned
 
     outcome = FineTuneOutcome(
         cancelled=True, parent_version=parent.version_id, before=summarise(result.before),

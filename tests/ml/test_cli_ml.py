@@ -155,6 +155,7 @@ def test_flip_tta_flag_decides_the_forward_batch(
 
 
 def test_training_seed_leaves_the_validation_split_alone(busi_folder: Path, tmp_path: Path) -> None:
+    from busviewer.core.generators import drain
     from busviewer.core.training_case import LabelledCase
     from busviewer.io.busi import list_busi_cases, load_busi_case
     from busviewer.ml.checkpoint import read_metadata
@@ -168,12 +169,9 @@ def test_training_seed_leaves_the_validation_split_alone(busi_folder: Path, tmp_
             cases, tmp_path / name, TrainConfig(epochs=1, seed=seed), "cpu", (4, 8, 16), split_seed=split_seed,
             validation_fraction=0.25,
         )
-        while True:
-            try:
-                next(runner)
-            except StopIteration as stop:
-                assert read_metadata(tmp_path / name)["split_seed"] == split_seed
-                return sorted(stop.value.validation_ids)
+        outcome = drain(runner)
+        assert read_metadata(tmp_path / name)["split_seed"] == split_seed
+        return sorted(outcome.validation_ids)
 
     reference = validation_ids("a.safetensors", 42, 42)
     assert validation_ids("b.safetensors", 7, 42) == reference   # an ensemble member's seed

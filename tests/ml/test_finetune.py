@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from busviewer.core.errors import UserFacingError
+from busviewer.core.generators import GeneratorRun
 from busviewer.core.training_case import LabelledCase
 from busviewer.ml.checkpoint import load_weights, save_weights
 from busviewer.ml.finetune import MIN_CASES, FineTuneConfig, FineTuneResult, PhaseRecord, fine_tune
@@ -45,14 +46,10 @@ def save_tiny_weights(path: Path, seed: int = 0) -> Path:
     return path
 
 
-def run_to_end(runner: object) -> tuple[list[object], FineTuneResult]:
+def run_to_end(runner: Generator[object, None, FineTuneResult]) -> tuple[list[object], FineTuneResult]:
     """Drain a fine_tune generator: (records, result)."""
-    records: list[object] = []
-    while True:
-        try:
-            records.append(next(runner))  # type: ignore[call-overload]
-        except StopIteration as stop:
-            return records, stop.value
+    run = GeneratorRun(runner)
+    return list(run), run.returned
 
 
 @pytest.fixture(autouse=True)

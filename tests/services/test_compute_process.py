@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from busviewer.core.errors import WeightsError
+from busviewer.core.generators import GeneratorRun
 from busviewer.core.review_state import HeatMap
 from busviewer.services.compute.client import ComputeProcess, ComputeProcessError
 from busviewer.services.compute.requests import DescribeRequest, ExplainRequest, ModelSpec, PredictFrameRequest
@@ -150,12 +151,8 @@ def _alive(pid: int) -> bool:
 def test_a_stream_is_cancelled_even_while_records_keep_coming(compute: ComputeProcess) -> None:
     # "count" yields without pausing until its should_stop says so; the cancel must still get through.
     seen: list[int] = []
-    runner = compute.stream("counter", CountRequest(1_000_000), should_stop=lambda: len(seen) >= 3)
-    while True:
-        try:
-            seen.append(next(runner))
-        except StopIteration as stop:
-            stopped_at = stop.value
-            break
+    run = GeneratorRun(compute.stream("counter", CountRequest(1_000_000), should_stop=lambda: len(seen) >= 3))
+    seen.extend(run)
+    stopped_at = run.returned
     assert len(seen) == 3
     assert stopped_at < 1_000_000

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from busviewer.core.errors import UserFacingError
+from busviewer.core.generators import drain
 from busviewer.services.compute.server import PRODUCTION_TASKS, serve
 
 log = logging.getLogger(__name__)
@@ -37,15 +38,6 @@ PROCESS_DIED = "The AI engine stopped unexpectedly; it restarts with the next re
 
 def _never() -> bool:
     return False
-
-
-def drain(generator: Generator[Any, None, Any]) -> Any:
-    """Run ``generator`` to its end, dropping what it yields, and return what it returns."""
-    while True:
-        try:
-            next(generator)
-        except StopIteration as stop:
-            return stop.value
 
 
 class ComputeProcess:

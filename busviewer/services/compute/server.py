@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from busviewer.core.errors import UserFacingError
+from busviewer.core.generators import GeneratorRun
 from busviewer.services.compute.requests import DescribeRequest
 
 log = logging.getLogger("busviewer.compute")
@@ -84,12 +85,10 @@ class Lane:
                 self._reply("done", request.request_id, outcome)
 
     def _drain(self, request: Request, generator: Generator[Any, None, Any]) -> Any:
-        while True:
-            try:
-                record = next(generator)
-            except StopIteration as stop:
-                return stop.value
+        run = GeneratorRun(generator)
+        for record in run:
             self._reply("record", request.request_id, record)
+        return run.returned
 
 
 def describe(context: LaneContext, request: DescribeRequest) -> dict[str, Any]:
