@@ -148,6 +148,8 @@ class FrameReview:
         if self.prompts:
             return True
         ai_key, current_key = self.mask_keys or (None, None)
+        if self.ai_mask is None and self.current_mask is None:  # masks not read: their keys tell
+            return current_key is not None and current_key != ai_key
         if self.ai_mask is None and ai_key is not None and (self.current_mask is None or current_key is not None):
             return current_key is not None and current_key != ai_key  # equal content, equal key
         if self.current_mask is None:

@@ -84,3 +84,12 @@ def test_reopening_is_audited_with_its_reason(tmp_path: Path) -> None:
         assert row is not None and row.status == ReviewStatus.AI_PROPOSED
         change = [entry for entry in store.audit("cine.dcm") if entry["action"] == "status_changed"][-1]
         assert change["details"]["reason"] == "reopened" and change["details"]["from"] == "approved"
+
+
+def test_reopening_a_case_drawn_without_an_ai_proposal_makes_it_corrected(tmp_path: Path) -> None:
+    state = ReviewState("a", tmp_path / "a.png", SHAPE)
+    state.frame(0).ensure_mask(SHAPE).paint_disk(10, 10, 3, True)
+    with CaseStore(tmp_path) as store:
+        save_snapshot(store, snapshot_state(state, "a.png"), decision=ReviewStatus.APPROVED)
+        row = save_snapshot(store, snapshot_state(state, "a.png"), clear_decision=True, reason="reopened")
+        assert row is not None and row.status == ReviewStatus.CORRECTED  # the saved masks are read by key only

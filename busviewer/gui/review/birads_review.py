@@ -5,6 +5,7 @@ edit (they follow the reader's corrections), the reader's choices go into the re
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -49,6 +50,8 @@ class BiradsController(QObject):
         self.frame: FrameState | None = None
         self.assessment: BiradsAssessment | None = None
         self.measurements: LesionMeasurements | None = None
+        #: True (after saying why) when the case on screen may not change (set by the review: approved cases).
+        self.refuses_change: Callable[[], bool] = lambda: False
         self.panel.choice_made.connect(self.set_choice)
         self.panel.comment_changed.connect(self.set_comment)
         self.actions = [self._key_action(name, word, key) for (name, word), key in KEYS.items()]
@@ -145,6 +148,9 @@ class BiradsController(QObject):
         """Record the reader's ``value`` for field ``name`` (None: back to the AI's word)."""
         if self.state is None:
             return
+        if self.refuses_change():
+            self._show()  # the panel shows the kept choice again
+            return
         checked = check_reader_value(name, value)
         if checked is None:
             if self.state.birads_reader.pop(name, None) is None:
@@ -159,7 +165,7 @@ class BiradsController(QObject):
 
     def set_comment(self, text: str) -> None:
         """Record the reader's comment on the case."""
-        if self.state is None or self.state.comment == text.strip():
+        if self.state is None or self.state.comment == text.strip() or self.refuses_change():
             return
         self.state.comment = text.strip()
         self.changed.emit()

@@ -27,6 +27,11 @@ from busviewer.services.weights import resolve_weights
 
 logger = logging.getLogger(__name__)
 
+#: What the window says when an edit of an approved case is refused.
+LOCKED_SENTENCE = "This case is approved, so it is locked: Case > Reopen for Editing (Ctrl+Shift+E) to change it."
+#: The AI panel's line for an approved case whose proposal is not in memory.
+LOCKED_AI_NOTE = "AI: not run on an approved case (reopen it to run the AI)"
+
 
 class ReviewController(QObject):
     """Everything the review adds to the main window.
@@ -69,6 +74,8 @@ class ReviewController(QObject):
         )
         self.birads = BiradsController(self)
         self.calipers = CaliperController(self.canvas, self)
+        self.editing.lock_reason = lambda: LOCKED_SENTENCE if self.locked else None
+        self.birads.refuses_change = self.refuses_edit
         self._build_actions()
         self._connect()
 
@@ -145,6 +152,7 @@ class ReviewController(QObject):
         proposal.busy_changed.connect(lambda _busy: self._update_heat_note())
         proposal.heat_changed.connect(self._update_heat_note)
         panel.reviewer_class_chosen.connect(self.set_reviewer_class)
+        self.editing.refused.connect(lambda sentence: self.window.show_status(sentence, 5000))
         self.editing.mask_changed.connect(lambda _box: self.measuring.schedule())
         self.editing.history_changed.connect(self._on_history_changed)
         self.measuring.measured.connect(lambda _m: self._update_heat_note())
@@ -234,6 +242,8 @@ class ReviewController(QObject):
             panel.set_message("no scan")
         elif prediction is not None:
             panel.set_message(f"AI: {prediction.predicted_class}")
+        elif self.locked:
+            panel.set_message(LOCKED_AI_NOTE)
         elif proposal.last_error is not None:
             panel.set_message(proposal.last_error)
         else:
@@ -276,9 +286,30 @@ class ReviewController(QObject):
         heat_busy = self.proposal.gradcam_jobs.pending > 0
         self.layers_panel.heat_status.setText("computing…" if heat_busy else "")
 
+    # ------------------------------------------------------------- locking
+    @property
+    def locked(self) -> bool:
+        """True when the case on screen is approved: edits, class changes and AI runs are refused."""
+        return self.state is not None and self.state.locked
+
+    def refuses_edit(self) -> bool:
+        """True (and the status bar says why) when the case on screen may not change now."""
+        return self.editing.refuses_edit()
+
+    def set_locked(self, locked: bool) -> None:
+        """Lock the case on screen (approved) or unlock it (reopened); a reopened case gets an AI proposal."""
+        if self.state is None:
+            return
+        self.state.locked = locked
+        if not locked and self.frame_state is not None and self.frame_state.prediction is None:
+            self.proposal.run()
+        self._refresh_class_panel()
+
     # ------------------------------------------------------------- commands
     def run_ai(self) -> None:
         """Re-run the AI on the frame on screen (R)."""
+        if self.refuses_edit():
+            return
         if not self.proposal.run(force=True):
             if self.scan is not None:
                 self.window.show_status("No model weights: train or install a model to get AI proposals.")
@@ -287,7 +318,7 @@ class ReviewController(QObject):
     def accept_ai_mask(self) -> None:
         """Make the AI proposal the reader's mask (one undo step when pixels change)."""
         frame = self.frame_state
-        if frame is None or frame.prediction is None or self.editing.layer is None:
+        if frame is None or frame.prediction is None or self.editing.layer is None or self.refuses_edit():
             return
         self.editing.finish_gestures()
         frame.accepted_ai = True
@@ -300,13 +331,15 @@ class ReviewController(QObject):
     def show_candidate(self) -> None:
         """Show the AI's strongest withheld candidate as a proposal (C): one undo step."""
         self.editing.finish_gestures()
-        if show_candidate(self.frame_state):
+        if not self.refuses_edit() and show_candidate(self.frame_state):
             self.window.show_status("Showing the AI's strongest candidate: A accepts it, Ctrl+Z takes it back.")
 
     def copy_mask_to_next_frame(self) -> None:
         """Start the next frame's mask from this one (one undo step there) and show that frame."""
         state, frame = self.state, self.frame_state
         if state is None or frame is None or frame.mask is None or frame.frame_index + 1 >= state.n_frames:
+            return
+        if self.refuses_edit():
             return
         self.editing.finish_gestures()
         following = state.frame(frame.frame_index + 1)
@@ -319,6 +352,9 @@ class ReviewController(QObject):
         """Record the reader's own class for the scan on screen."""
         if self.state is None:
             return
+        if self.refuses_edit():
+            self.class_panel.set_reviewer_class(self.state.reviewer_class)  # the buttons show what is kept
+            return
         self.state.set_reviewer_class(name)
         self.class_panel.set_reviewer_class(name)
         self.state_changed.emit(self.state)
@@ -330,8 +366,10 @@ class ReviewController(QObject):
         self.calipers.action.setChecked(True)
 
     def set_weights(self, weights: Path) -> None:
-        """Use other weights (e.g. a fine-tuned model) and re-run the frame on screen."""
+        """Use other weights (e.g. a fine-tuned model) and re-run the frame on screen (not an approved one)."""
         self.proposal.set_weights(weights)
+        if self.locked:
+            self.window.show_status("The new model runs on this approved case once it is reopened (Ctrl+Shift+E).", 5000)
 
     def shortcut_actions(self) -> list[QAction]:
         """Every review action that has a keyboard shortcut."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -68,10 +69,13 @@ class EditController(QObject):
         Pixels of the bound mask changed inside the half-open box (row0, row1, col0, col1).
     history_changed()
         A step was recorded, undone or redone (or another frame's mask was bound).
+    refused(str)
+        An edit was refused (the case is locked); the sentence says why and what to do.
     """
 
     mask_changed = Signal(tuple)
     history_changed = Signal()
+    refused = Signal(str)
 
     def __init__(self, canvas: ScanCanvas, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -94,6 +98,8 @@ class EditController(QObject):
         # Tools other controllers add (the Point tool), and checks that may take an undo press first.
         self._added_tools: dict[str, tuple[AddedTool, QAction]] = {}
         self.undo_interceptors: list[UndoInterceptor] = []
+        #: Says why the mask on screen may not change now (an approved case), or None when it may.
+        self.lock_reason: Callable[[], str | None] = lambda: None
         self._build_actions()
         self.radius_box = QSpinBox()
         self.radius_box.setRange(MIN_RADIUS, MAX_RADIUS)
@@ -235,32 +241,43 @@ class EditController(QObject):
         for action in (self.fill_holes_action, self.islands_action, self.clear_action):
             action.setEnabled(layer is not None)
 
+    def refuses_edit(self) -> bool:
+        """True (and ``refused`` is emitted with the reason) when the mask on screen may not change now."""
+        reason = self.lock_reason()
+        if reason is not None:
+            self.refused.emit(reason)
+        return reason is not None
+
     # ---------------------------------------------------------------- commands
     def undo(self) -> bool:
         self.finish_gestures()
+        if self.refuses_edit():
+            return False
         if any(intercept.cancel_pending() for intercept in self.undo_interceptors):
             return True  # e.g. a prompt still on its way was dropped: that is what this undo took back
         return self._layer.undo() if self._layer is not None else False
 
     def redo(self) -> bool:
         self.finish_gestures()
+        if self.refuses_edit():
+            return False
         return self._layer.redo() if self._layer is not None else False
 
     def fill_holes(self) -> None:
         self.finish_gestures()
-        if self._layer is not None:
+        if self._layer is not None and not self.refuses_edit():
             self._layer.fill_holes()
 
     def remove_small_islands(self) -> None:
         """Erase pieces smaller than the AI's own speck limit (a share of the image)."""
         self.finish_gestures()
-        if self._layer is not None:
+        if self._layer is not None and not self.refuses_edit():
             rows, cols = self._layer.shape
             self._layer.remove_small_islands(max(4, round(MIN_LESION_FRACTION * rows * cols)))
 
     def clear(self) -> None:
         self.finish_gestures()
-        if self._layer is not None:
+        if self._layer is not None and not self.refuses_edit():
             self._layer.clear()
 
     # ------------------------------------------------------------------ brush

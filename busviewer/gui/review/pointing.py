@@ -55,6 +55,8 @@ class PointTool:
             return False
         if self.controller.layer is None or math.isnan(row) or math.isnan(col):
             return False
+        if self.controller.editing.refuses_edit():
+            return True
         self._press = (row, col, button, modifiers)
         return True
 
@@ -201,7 +203,7 @@ class PointController(QObject):
     def remove_prompt(self, index: int) -> None:
         """Take prompt ``index`` (of the committed ones) away; its region is redrawn without it."""
         committed = self._committed()
-        if not 0 <= index < len(committed):
+        if not 0 <= index < len(committed) or self.editing.refuses_edit():
             return
         base = self._pending.prompts if self._pending is not None else committed
         removed = committed[index]

@@ -116,8 +116,9 @@ class ProposalController(QObject):
         return self.state.shape if self.state is not None else (1, 1)
 
     def run(self, force: bool = False) -> bool:
-        """Ask for an AI proposal for the frame on screen; False when there is nothing to run or no weights."""
-        if self.scan is None or self.state is None:
+        """Ask for an AI proposal for the frame on screen; False when there is nothing to run, no weights, or
+        the case is locked (approved: a new proposal would change what was approved)."""
+        if self.scan is None or self.state is None or self.state.locked:
             return False
         if not self.weights.is_file():
             self.last_error = NO_WEIGHTS
@@ -156,8 +157,8 @@ class ProposalController(QObject):
         assert isinstance(result, ProposalResult)
         self._set_model_status(f"model: {result.model_id} on {result.device}")
         self.last_error = None
-        if not self._is_current(generation, "inference") or self.state is None:
-            return
+        if not self._is_current(generation, "inference") or self.state is None or self.state.locked:
+            return  # stale, or asked for before the case was approved
         frame = self.state.frame(generation.frame_index)
         frame.prediction = result.prediction
         frame.uncertainty = result.uncertainty

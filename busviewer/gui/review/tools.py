@@ -28,6 +28,8 @@ class EditTarget(Protocol):
 
     def step_brush_size(self, steps: int) -> None: ...
 
+    def refuses_edit(self) -> bool: ...
+
 
 def to_mask_coordinates(row: float, col: float) -> tuple[float, float]:
     """Canvas position (pixel corners at integers) to mask position (pixel centres at integers)."""
@@ -57,6 +59,8 @@ class BrushTool:
         layer = self.target.layer
         if button not in _DRAW_BUTTONS or layer is None or math.isnan(row) or math.isnan(col):
             return False
+        if self.target.refuses_edit():
+            return True  # the press is taken (and said no to), not passed on as a pan
         self.erasing_now = erases(button, modifiers, self.eraser_mode)
         layer.begin_stroke(not self.erasing_now)
         self._stroking = layer
@@ -110,6 +114,8 @@ class LassoTool:
     def mouse_press(self, row: float, col: float, button: Qt.MouseButton, modifiers: Qt.KeyboardModifier) -> bool:
         if button not in _DRAW_BUTTONS or self.target.layer is None or math.isnan(row) or math.isnan(col):
             return False
+        if self.target.refuses_edit():
+            return True
         self._erasing = erases(button, modifiers, eraser_mode=False)
         self._points = [(row, col)]
         return True

@@ -126,14 +126,17 @@ class WorkspaceAutosave:
         if wait and self.worker is not None:
             self.worker.wait_idle()
 
-    def _save(self, state: ReviewState, decision: ReviewStatus | None = None, clear_decision: bool = False) -> None:
+    def _save(
+        self, state: ReviewState, decision: ReviewStatus | None = None, clear_decision: bool = False,
+        reason: str | None = None,
+    ) -> None:
         worker, workspace = self.worker, self.workspace_dir
         if worker is None or workspace is None or state.source_path is None:
             return
         snapshot = snapshot_state(state, case_id_for(workspace, state.source_path))
 
         def job(store: CaseStore) -> None:
-            row = save_snapshot(store, snapshot, decision, clear_decision)
+            row = save_snapshot(store, snapshot, decision, clear_decision, reason)
             if row is not None:
                 self._sig_row_saved.emit(snapshot.case_id, row)  # delivered on the GUI thread
 

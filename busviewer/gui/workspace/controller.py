@@ -104,8 +104,10 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
         self.approve_action = self._action("&Approve", self.approve, "Ctrl+Return", "Ctrl+Enter")
         self.flag_action = self._action("&Flag for a Second Look", self.flag, "Ctrl+Shift+F")
         self.clear_decision_action = self._action("&Clear Approval or Flag", self.clear_decision)
+        self.reopen_action = self._action("&Reopen for Editing", self.reopen, "Ctrl+Shift+E")
+        self.reopen_action.setToolTip("An approved case is locked: reopen it to change it (the audit trail keeps this)")
         self.next_unreviewed_action = self._action("&Next Unreviewed Case", self.go_to_next_unreviewed, "Ctrl+U")
-        for action in (self.approve_action, self.flag_action, self.clear_decision_action):
+        for action in (self.approve_action, self.flag_action, self.clear_decision_action, self.reopen_action):
             self.case_menu.addAction(action)
         self.case_menu.addSeparator()
         self.case_menu.addAction(self.next_unreviewed_action)
@@ -132,7 +134,7 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
         has_store = self.worker is not None
         self.export_action.setEnabled(has_store)
         on_screen = has_store and self.review is not None and self._case_on_screen() is not None
-        for action in (self.approve_action, self.flag_action, self.clear_decision_action):
+        for action in (self.approve_action, self.flag_action, self.clear_decision_action, self.reopen_action):
             action.setEnabled(on_screen)
         self.next_unreviewed_action.setEnabled(bool(self.window.case_list.paths()))
 

@@ -1,6 +1,7 @@
-"""The reader's decisions on the case on screen: approve, flag, clear, and go to the next unreviewed case.
+"""The reader's decisions on the case on screen: approve, flag, clear, reopen, and go to the next unreviewed case.
 
-A mixin of :class:`~busviewer.gui.workspace.controller.WorkspaceController` (it uses its ``review``,
+An approved case is locked (the review refuses edits, class changes and AI runs on it) until it is reopened;
+reopening sets it back in review, audited with the reason ``reopened``. A mixin of :class:`~busviewer.gui.workspace.controller.WorkspaceController` (it uses its ``review``,
 ``columns``, the autosave's ``_save`` and the window); each decision is saved as its own audited change.
 """
 
@@ -22,10 +23,12 @@ if TYPE_CHECKING:
     from busviewer.gui.workspace.store_worker import StoreWorker
 
 _STATUS_WORDS = {ReviewStatus.APPROVED: "Approved", ReviewStatus.FLAGGED: "Flagged"}
+#: The audit's reason for a status change made by Case > Reopen for Editing.
+REOPENED = "reopened"
 
 
 class WorkspaceDecisions:
-    """Approve / flag / clear / next unreviewed; see the module docstring."""
+    """Approve / flag / clear / reopen / next unreviewed; see the module docstring."""
 
     # Provided by WorkspaceController and WorkspaceAutosave.
     window: Any
@@ -52,10 +55,14 @@ class WorkspaceDecisions:
         if state is None or self.worker is None:
             self.window.show_status("Open a folder (or set a workspace location) to keep review decisions.")
             return
+        if state.locked:
+            self.window.show_status(f"{state.source_path.name} is approved already.", 3000)
+            return
         frame = self.review.frame_state
         if frame is not None and frame.prediction is not None and not frame.reader_owned:
             self.review.accept_ai_mask()
         self._decide(state, ReviewStatus.APPROVED)
+        self.review.set_locked(True)
 
     def flag(self) -> None:
         """Flag the case on screen for a second look (Ctrl+Shift+F)."""
@@ -64,16 +71,34 @@ class WorkspaceDecisions:
             self.window.show_status("Open a folder (or set a workspace location) to keep review decisions.")
             return
         self._decide(state, ReviewStatus.FLAGGED)
+        self.review.set_locked(False)  # a second look may change it
 
     def clear_decision(self) -> None:
         """Withdraw the approval or flag of the case on screen; its status follows its masks again."""
         state = self._case_on_screen()
         if state is None or self.worker is None:
             return
+        if state.locked:
+            self.reopen()
+            return
         self._dirty.pop(state.scan_key, None)
         self._save(state, clear_decision=True)
         self._finetune_refresh.start()
         self.window.show_status(f"Cleared the decision on {state.source_path.name}.", 3000)
+
+    def reopen(self) -> None:
+        """Case > Reopen for Editing (Ctrl+Shift+E): unlock the approved case on screen and set it back in review."""
+        state = self._case_on_screen()
+        if state is None or self.worker is None:
+            return
+        if not state.locked:
+            self.window.show_status(f"{state.source_path.name} is not approved: it can be edited as it is.", 3000)
+            return
+        self._dirty.pop(state.scan_key, None)
+        self._save(state, clear_decision=True, reason=REOPENED)
+        self.review.set_locked(False)
+        self._finetune_refresh.start()
+        self.window.show_status(f"Reopened {state.source_path.name}: it is in review again.", 4000)
 
     def _decide(self, state: ReviewState, status: ReviewStatus) -> None:
         self._dirty.pop(state.scan_key, None)  # the decision's save carries the latest masks too

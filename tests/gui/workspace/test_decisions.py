@@ -53,19 +53,6 @@ def test_approve_and_flag_keys_set_the_status_with_an_audit_trail(
     assert _status_changes(window, "case (1).png")[-1] == ("flagged", "ai_proposed")
 
 
-def test_an_edit_after_approval_keeps_the_approval(
-    qtbot: QtBot, make_window: WindowFactory, scan_folder: Path
-) -> None:
-    window = make_window()
-    open_folder(qtbot, window, scan_folder, "case (1).png")
-    qtbot.keyClick(window, Qt.Key.Key_Return, CTRL)
-    window.review.editing.clear()
-    saved_to_store(qtbot, window)
-    record = workspace_of(window).worker.call(lambda store: store.get_case("case (1).png"))
-    assert record.status == ReviewStatus.APPROVED
-    assert record.frames[0].current_mask is not None and not record.frames[0].current_mask.any()
-
-
 def test_next_unreviewed_skips_reviewed_cases_and_wraps_round(
     qtbot: QtBot, make_window: WindowFactory, scan_folder: Path
 ) -> None:
