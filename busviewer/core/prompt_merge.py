@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from busviewer.core.mask_region import Box, MaskRegion, true_box, union_box
 from busviewer.core.prompts import Prompt
 
-Box = tuple[int, int, int, int]
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 #: What each gesture is called in the undo menu and the panel.
@@ -55,18 +55,20 @@ def _rect(prompt: Prompt, shape: tuple[int, int]) -> Box:
             int(np.clip(np.floor(c0), 0, cols)), int(np.clip(np.floor(c1) + 1, 0, cols)))  # fmt: skip
 
 
-def _bounds(flags: np.ndarray) -> Box | None:
-    rows = np.flatnonzero(flags.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(flags.any(axis=0))
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+def _pixel(prompt: Prompt, shape: tuple[int, ...]) -> tuple[int, int]:
+    """The pixel a click names, kept inside the frame. Halves round up (not to even), so the answer does
+    not depend on where a crop starts."""
+    row = int(np.clip(np.floor(prompt.row + 0.5), 0, shape[0] - 1))
+    col = int(np.clip(np.floor(prompt.col + 0.5), 0, shape[1] - 1))
+    return row, col
 
 
-def _union(a: Box | None, b: Box | None) -> Box | None:
-    if a is None or b is None:
-        return a or b
-    return min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])
+def _where(prompt: Prompt, shape: tuple[int, int]) -> Box:
+    """The pixels a prompt names: its box, or the clicked pixel (kept inside the frame)."""
+    if prompt.kind == "box":
+        return _rect(prompt, shape)
+    row, col = _pixel(prompt, shape)
+    return row, row + 1, col, col + 1
 
 
 def _touched(mask: np.ndarray, prompt: Prompt, rect: Box | None) -> np.ndarray:
@@ -77,8 +79,7 @@ def _touched(mask: np.ndarray, prompt: Prompt, rect: Box | None) -> np.ndarray:
     if rect is not None:
         ids = np.unique(labels[rect[0] : rect[1], rect[2] : rect[3]])
     else:
-        row = int(np.clip(round(prompt.row), 0, mask.shape[0] - 1))
-        col = int(np.clip(round(prompt.col), 0, mask.shape[1] - 1))
+        row, col = _pixel(prompt, mask.shape)
         ids = np.array([labels[row, col]])
     ids = ids[ids > 0]
     return np.isin(labels, ids) if ids.size else np.zeros_like(mask)
@@ -104,19 +105,13 @@ def merge_prompted_outline(current: np.ndarray, outline: np.ndarray, prompt: Pro
         raise ValueError(f"outline has shape {outline.shape}, mask {current.shape}")
     shape = (int(current.shape[0]), int(current.shape[1]))
     rect = _rect(prompt, shape) if prompt.kind == "box" else None
-    if rect is not None:
-        where: Box = rect
-    else:
-        row = int(np.clip(round(prompt.row), 0, shape[0] - 1))
-        col = int(np.clip(round(prompt.col), 0, shape[1] - 1))
-        where = (row, row + 1, col, col + 1)
+    where = _where(prompt, shape)
     # Connected pieces never leave the extent of the two masks, so labelling works on that crop only.
-    crop = _union(_bounds(current | outline), where)
+    crop = union_box(true_box(current | outline), where)
     assert crop is not None
     r0, r1, c0, c1 = crop
     mine, model = current[r0:r1, c0:c1], outline[r0:r1, c0:c1]
-    local = Prompt(prompt.kind, prompt.row - r0, prompt.col - c0,
-                   None if prompt.row2 is None else prompt.row2 - r0, None if prompt.col2 is None else prompt.col2 - c0)  # fmt: skip
+    local = _shifted(prompt, r0, c0)
     local_rect = None if rect is None else (rect[0] - r0, rect[1] - r0, rect[2] - c0, rect[3] - c0)
     touched_model = _touched(model, local, local_rect)
     influence = _touched(mine, local, local_rect) | touched_model
@@ -129,7 +124,7 @@ def merge_prompted_outline(current: np.ndarray, outline: np.ndarray, prompt: Pro
             new = model & in_box
     elif prompt.kind == "negative" and not removed:
         new &= ~touched_model
-    region = _bounds(influence)
+    region = true_box(influence)
     if region is None:
         return MergedOutline(None, None)
     a0, a1, b0, b1 = region
@@ -163,9 +158,38 @@ def merge_gestures(current: np.ndarray, outline: np.ndarray, gestures: tuple[Ges
         if merged.box is not None and merged.pixels is not None:
             r0, r1, c0, c1 = merged.box
             working[r0:r1, c0:c1] = merged.pixels
-            box = _union(box, merged.box)
+            box = union_box(box, merged.box)
     if box is None:
         return MergedOutline(None, None)
     r0, r1, c0, c1 = box
     before, after = np.asarray(current, dtype=bool)[r0:r1, c0:c1], working[r0:r1, c0:c1]
     return MergedOutline(box, after, int(np.count_nonzero(before & ~after)), int(np.count_nonzero(after & ~before)))
+
+
+def _shifted(prompt: Prompt, rows: int, cols: int) -> Prompt:
+    return Prompt(prompt.kind, prompt.row - rows, prompt.col - cols,
+                  None if prompt.row2 is None else prompt.row2 - rows, None if prompt.col2 is None else prompt.col2 - cols)  # fmt: skip
+
+
+def merge_regions(current: MaskRegion, outline: MaskRegion, gestures: tuple[Gesture, ...] | list[Gesture]) -> MergedOutline:
+    """:func:`merge_gestures` for masks given as regions (the compute process's form): the same answer,
+    computed on the rectangle that holds both masks and every gesture instead of the whole frame.
+
+    The merge only ever looks at connected pieces of the two masks and at the gestures' own pixels, and
+    all of those lie inside that rectangle.
+    """
+    if current.shape != outline.shape:
+        raise ValueError(f"outline has shape {outline.shape}, mask {current.shape}")
+    shape = current.shape
+    around = union_box(current.box, outline.box)
+    for gesture in gestures:
+        around = union_box(around, _where(gesture.prompt, shape))
+    if around is None:
+        return MergedOutline(None, None)
+    r0, _, c0, _ = around
+    local = [Gesture(_shifted(g.prompt, r0, c0), g.removed) for g in gestures]
+    merged = merge_gestures(current.crop(around), outline.crop(around), local)
+    if merged.box is None:
+        return merged
+    a0, a1, b0, b1 = merged.box
+    return MergedOutline((a0 + r0, a1 + r0, b0 + c0, b1 + c0), merged.pixels, merged.replaced_pixels, merged.added_pixels)

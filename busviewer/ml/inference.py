@@ -23,7 +23,7 @@ from busviewer.ml.checkpoint import LoadedModel, default_weights_path, load_weig
 from busviewer.ml.device import pick_device
 from busviewer.ml.familiarity import FamiliarityReference, load_reference
 from busviewer.ml.letterbox import Letterbox
-from busviewer.ml.network_input import prepare_input
+from busviewer.ml.network_input import NetworkImage, prepare_image, prepare_input
 from busviewer.ml.onnx_runtime import OnnxForward, onnx_forward_for
 from busviewer.ml.postprocess import binary_entropy, probability_to_mask
 
@@ -97,15 +97,25 @@ class Predictor:
         """True when the network has guidance channels for click and box prompts."""
         return self._loaded.in_channels > 1
 
+    def prepare_image(self, grey_image: np.ndarray) -> NetworkImage:
+        """The prompt-free part of the network input for a frame, to pass to :meth:`forward` for every click."""
+        with self._lock:
+            loaded = self._loaded
+        return prepare_image(grey_image, loaded.input_size, loaded.preprocessing)
+
     @torch.inference_mode()
     def forward(
-        self, grey_image: np.ndarray, prompts: Sequence[Prompt] = ()
+        self, grey_image: np.ndarray | None, prompts: Sequence[Prompt] = (), image: NetworkImage | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Letterbox]:
         """Network-resolution outputs: (lesion probability, calibrated class probabilities, flip
-        disagreement, pooled bottleneck features of the unflipped scan, where the frame sits in the input)."""
+        disagreement, pooled bottleneck features of the unflipped scan, where the frame sits in the input).
+
+        ``image`` is the frame's :meth:`prepare_image` (then ``grey_image`` may be None); it must come from
+        the weights in use, so callers keep it per model id.
+        """
         with self._lock:
             loaded, onnx = self._loaded, self._onnx
-        prepared = prepare_input(grey_image, loaded.input_size, loaded.in_channels, prompts, loaded.preprocessing)
+        prepared = prepare_input(grey_image, loaded.input_size, loaded.in_channels, prompts, loaded.preprocessing, image)
         batch = torch.from_numpy(prepared.array[np.newaxis])
         if self.flip_tta:
             batch = torch.cat((batch, torch.flip(batch, dims=(3,))))

@@ -105,6 +105,7 @@ def grabcut_outline(
     background, foreground = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     tissue, lesion = np.isin(seeds, (cv2.GC_BGD, cv2.GC_PR_BGD)), np.isin(seeds, (cv2.GC_FGD, cv2.GC_PR_FGD))
     if tissue.any() and lesion.any():  # GrabCut needs samples of both (e.g. not lesion clicks alone on no lesion)
+        cv2.setRNGSeed(0)  # GrabCut seeds its colour models at random: the same prompts give the same outline
         cv2.grabCut(colour, seeds, None, background, foreground, _GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
     local_mask = ((seeds == cv2.GC_FGD) | (seeds == cv2.GC_PR_FGD)).astype(np.uint8)
     full = base.copy()

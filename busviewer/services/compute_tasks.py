@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from busviewer.core.prompt_merge import merge_gestures
 from busviewer.core.review_state import HeatMap
 from busviewer.services.compute.requests import (
     ExplainRequest,
@@ -26,7 +25,8 @@ from busviewer.services.compute.requests import (
     PredictFrameRequest,
     PromptRequest,
 )
-from busviewer.services.results import PromptResult, ProposalResult, reduce_for_display
+from busviewer.services.prompt_task import answer_prompt
+from busviewer.services.results import FrameNeeded, PromptResult, ProposalResult, reduce_for_display
 
 log = logging.getLogger("busviewer.compute")
 
@@ -91,35 +91,9 @@ def predict_frame(context: Any, request: PredictFrameRequest) -> ProposalResult:
     )
 
 
-def outline_from_prompts(context: Any, request: PromptRequest) -> PromptResult:
-    """The outline the frame's prompts give, merged into the reader's mask; only the rewritten rectangle returns.
-
-    Weights with guidance inputs rerun the network with the prompts; others use the GrabCut fallback on
-    the frame's AI probability, computed once per frame (``frame_key``) and reused for every later click.
-    """
-    from busviewer.ml.interactive import GRABCUT, grabcut_outline
-    from busviewer.ml.interactive import outline_from_prompts as prompted_outline
-    from busviewer.ml.postprocess import probability_to_mask
-
-    predictor = cached_model(context, "predictor", request.model)
-    if predictor.takes_prompts or not request.frame_key:
-        outline = prompted_outline(predictor, request.grey, request.prompts, request.frame_index)
-        mask, method = outline.mask, outline.method
-    else:
-        key = (request.frame_key, predictor.model_id, request.grey.shape)
-        cached = context.models.get("prompt-probability")
-        if cached is None or cached[0] != key:
-            probability = predictor.predict(request.grey, frame_index=request.frame_index).lesion_probability
-            cached = (key, (probability, probability_to_mask(probability)))
-            context.models["prompt-probability"] = cached
-        probability, base = cached[1]
-        mask, method = grabcut_outline(request.grey, probability, request.prompts, base), GRABCUT
-    if request.current_mask is None or not request.gestures:
-        rows, cols = mask.shape
-        return PromptResult((0, rows, 0, cols), mask, method, predictor.model_id)
-    merged = merge_gestures(request.current_mask, mask, request.gestures)
-    return PromptResult(merged.box, merged.pixels, method, predictor.model_id, merged.replaced_pixels,
-                        merged.added_pixels, merged.summary())  # fmt: skip
+def outline_from_prompts(context: Any, request: PromptRequest) -> PromptResult | FrameNeeded:
+    """The outline the frame's prompts give, merged into the reader's mask (``busviewer.services.prompt_task``)."""
+    return answer_prompt(context, request, cached_model(context, "predictor", request.model))
 
 
 def explain(context: Any, request: ExplainRequest) -> HeatMap | np.ndarray:

@@ -6,17 +6,18 @@ thread until the compute process answers, never the GUI thread. Nothing here tou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from busviewer.core.mask_region import MaskRegion
 from busviewer.core.prompt_merge import Gesture
 from busviewer.core.prompts import Prompt
 from busviewer.core.review_state import HeatMap
 from busviewer.services.compute.requests import ExplainRequest, ModelSpec, PredictFrameRequest, PromptRequest
-from busviewer.services.results import PromptResult, ProposalResult
+from busviewer.services.results import FrameNeeded, PromptResult, ProposalResult
 
 #: The kinds of network copy a lane keeps; each kind has its own copy (Grad-CAM hooks never touch inference).
 MODEL_KINDS = ("predictor", "gradcam")
@@ -63,13 +64,23 @@ class RemoteModel:
         return result
 
     def outline_from_prompts(
-        self, grey: np.ndarray, prompts: Sequence[Prompt], frame_index: int, current_mask: np.ndarray | None = None,
-        gestures: Sequence[Gesture] = (), frame_key: str = "",
+        self, grey: np.ndarray | Callable[[], np.ndarray], prompts: Sequence[Prompt], frame_index: int,
+        current_mask: np.ndarray | None = None, gestures: Sequence[Gesture] = (), frame_key: str = "",
     ) -> PromptResult:
         """The outline the prompts give, merged into ``current_mask`` where ``gestures`` touch it (see
-        ``PromptRequest``); blocks, worker threads only."""
-        request = PromptRequest(self.spec, grey, tuple(prompts), frame_index, current_mask, tuple(gestures), frame_key)
-        result = self._call(request)
+        ``PromptRequest``); blocks, worker threads only.
+
+        ``grey`` is the frame, or a function that reads it: with a ``frame_key`` the frame is read and sent
+        only when the compute process does not hold it yet, so later clicks on a large frame cost no copy.
+        """
+        region = None if current_mask is None else MaskRegion.from_dense(current_mask)
+
+        def request(frame: np.ndarray | None) -> PromptRequest:
+            return PromptRequest(self.spec, frame, tuple(prompts), frame_index, region, tuple(gestures), frame_key)
+
+        result = self._call(request(None)) if frame_key else None
+        if result is None or isinstance(result, FrameNeeded):
+            result = self._call(request(grey() if callable(grey) else grey))
         assert isinstance(result, PromptResult)
         return result
 

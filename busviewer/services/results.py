@@ -44,6 +44,14 @@ class PromptResult:
     summary: str = ""
 
 
+@dataclass(frozen=True)
+class FrameNeeded:
+    """The answer to a prompt request sent without its frame when the compute process does not hold that
+    frame (the first click on it, or a restarted process): send the request again with the frame."""
+
+    frame_key: str
+
+
 def reduce_for_display(heat: np.ndarray) -> HeatMap:
     """Shrink a [0, 1] float map to at most ``DISPLAY_SIDE`` pixels a side as uint8, and find its peak."""
     rows, cols = heat.shape

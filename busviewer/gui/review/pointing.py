@@ -10,6 +10,7 @@ no longer the newest is dropped, by generation number.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import math
@@ -37,6 +38,15 @@ logger = logging.getLogger(__name__)
 
 #: A press and release further apart than this many screen pixels is a box, nearer a click.
 DRAG_SCREEN_PX = 6.0
+
+
+def frame_key_for(scan_key: str, scan: UltrasoundScan, index: int) -> str:
+    """The name the compute process keeps a frame under between clicks: scan, frame, and a fingerprint of
+    a sample of its pixels, so a file changed on disk under the same name is never answered from the old one."""
+    frame = np.asarray(scan.frames[index])
+    step_rows, step_cols = max(frame.shape[0] // 64, 1), max(frame.shape[1] // 64, 1)
+    sample = np.ascontiguousarray(frame[::step_rows, ::step_cols])
+    return f"{scan_key}#{index}#{hashlib.blake2b(sample.tobytes(), digest_size=8).hexdigest()}"
 
 
 class PointTool:
@@ -228,12 +238,14 @@ class PointController(QObject):
         self._show_prompts()
         self.panel.set_status("Redrawing…")
         model, index = self.proposal.predictor, self.frame_index
-        frame_key = f"{state.scan_key}#{index}"
+        frame_key = frame_key_for(state.scan_key, scan, index)
 
         def job() -> PromptResult | None:
             if self._wanted != generation:
                 return None  # overtaken by a newer prompt set while it waited: never computed
-            return model.outline_from_prompts(scan.grey_frame(index), prompts, index, pending.snapshot, gestures, frame_key)
+            # The frame is read (and sent) only when the compute process does not hold it yet.
+            return model.outline_from_prompts(lambda: scan.grey_frame(index), prompts, index, pending.snapshot,
+                                              gestures, frame_key)  # fmt: skip
 
         self.jobs.submit(job, on_result=lambda result: self._apply(pending, result),
                          on_error=lambda exc: self._on_error(pending, exc))  # fmt: skip

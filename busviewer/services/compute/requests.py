@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from busviewer.core.mask_region import MaskRegion
 from busviewer.core.prompt_merge import Gesture
 from busviewer.core.prompts import Prompt
 from busviewer.core.training_case import LabelledCase
@@ -38,18 +39,19 @@ class PredictFrameRequest:
 class PromptRequest:
     """The outline of one uint8 grey frame given every click and box prompt of the frame so far.
 
-    With ``current_mask`` (the reader's bool mask at the frame's size) and ``gestures`` (the gestures made
-    since that mask: new prompts, or prompts taken away) the compute process also merges the outline into
-    the mask (``busviewer.core.prompt_merge``) and answers with only the rectangle the gestures rewrite: a
-    ``PromptResult``. ``frame_key`` names the frame (scan key and index) so the weight-free fallback reuses
-    the frame's AI probability between clicks instead of running the network again.
+    ``frame_key`` names the frame (scan, frame index and a fingerprint of its pixels): the compute process
+    keeps the frame under it, so later clicks send ``grey`` None and the answer is a ``FrameNeeded`` when
+    the frame is no longer kept. With ``current_mask`` (the reader's mask, as a region) and ``gestures``
+    (the gestures made since that mask: new prompts, or prompts taken away) the compute process also merges
+    the outline into the mask (``busviewer.core.prompt_merge``) and answers with only the rectangle the
+    gestures rewrite: a ``PromptResult``.
     """
 
     model: ModelSpec
-    grey: np.ndarray
+    grey: np.ndarray | None
     prompts: tuple[Prompt, ...]
     frame_index: int = 0
-    current_mask: np.ndarray | None = None
+    current_mask: MaskRegion | None = None
     gestures: tuple[Gesture, ...] = ()
     frame_key: str = ""
 
