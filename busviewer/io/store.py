@@ -1,6 +1,7 @@
 """Autosaved review state of a workspace: SQLite for cases, frames and the audit trail, one file per distinct mask.
 
-Layout under ``<workspace>/.busviewer/``: ``cases.sqlite`` (WAL, synchronous=FULL) and ``masks/<sha256>.npz``.
+Where the state lives is ``busviewer.io.workspace_locations``' business (the user's data folder by default, the
+scan folder on request). Layout there: ``cases.sqlite`` (WAL, synchronous=FULL) and ``masks/<sha256>.npz``.
 A mask file is named after the SHA-256 of its content and written atomically *before* the transaction that
 points to it commits, so a crash at any moment leaves every committed row pointing at an intact, verifiable file;
 the worst leftover is an unreferenced file, swept on a later open.
@@ -27,19 +28,29 @@ from busviewer.io.store_birads import BIRADS_SCHEMA, BiradsChoicesMixin
 from busviewer.io.store_key_frames import KEY_FRAMES_SCHEMA, KeyFramesMixin
 from busviewer.io.store_prompts import PROMPTS_SCHEMA, PromptsMixin
 from busviewer.io.store_sends import SENDS_SCHEMA, SendsMixin
+from busviewer.io.workspace_locations import (
+    DB_NAME,
+    STORE_DIR_NAME,
+    WorkspaceLocation,
+    default_state_dir,
+    file_sha256,
+    find_workspace,
+    locate_workspace,
+)
 
 log = logging.getLogger(__name__)
 
-STORE_DIR_NAME = ".busviewer"
-DB_NAME = "cases.sqlite"
+__all__ = ["DB_NAME", "SCHEMA_VERSION", "STORE_DIR_NAME", "CaseStore", "has_store", "store_dir"]
+
 MASK_DIR_NAME = "masks"
-SCHEMA_VERSION = 1
+#: 1: cases, frames, audit (and the tables of the store mixins); 2: cases keep their scan's content key.
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cases (
     case_id TEXT PRIMARY KEY, source_path TEXT NOT NULL, status TEXT NOT NULL, reviewer_class TEXT,
-    updated_by TEXT NOT NULL, updated_at TEXT NOT NULL);
+    updated_by TEXT NOT NULL, updated_at TEXT NOT NULL, content_sha256 TEXT);
 CREATE TABLE IF NOT EXISTS frames (
     case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
     frame_index INTEGER NOT NULL,
@@ -54,30 +65,35 @@ CREATE INDEX IF NOT EXISTS audit_by_case ON audit (case_id, id);
 """
 
 _FRAME_FIELDS = ("ai_mask", "current_mask", "ai_model_id", "ai_probabilities", "uncertainty_score", "ai_unfamiliar")
-#: Columns later versions added to ``frames``: stores written before them gain them empty (NULL) on opening.
-_ADDED_FRAME_COLUMNS = {"ai_unfamiliar": "INTEGER"}
+#: Columns later versions added: stores written before them gain them empty (NULL) on opening.
+_ADDED_COLUMNS = {"frames": {"ai_unfamiliar": "INTEGER"}, "cases": {"content_sha256": "TEXT"}}
+#: Made after the columns they index exist (an older store gains them first).
+_INDEXES = "CREATE INDEX IF NOT EXISTS cases_by_content ON cases (content_sha256);"
 
 
-def _add_missing_frame_columns(conn: sqlite3.Connection) -> None:
-    """Give a store written by an older version the ``frames`` columns added since (empty for old rows)."""
-    present = {row[1] for row in conn.execute("PRAGMA table_info(frames)")}
-    for name, kind in _ADDED_FRAME_COLUMNS.items():
-        if name not in present:
-            try:
-                conn.execute(f"ALTER TABLE frames ADD COLUMN {name} {kind}")
-            except sqlite3.OperationalError as exc:
-                if "duplicate column" not in str(exc):  # another process added it a moment ago
-                    raise
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Give a store written by an older version the columns added since (empty for old rows)."""
+    for table, columns in _ADDED_COLUMNS.items():
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in present:
+                try:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+                except sqlite3.OperationalError as exc:
+                    if "duplicate column" not in str(exc):  # another process added it a moment ago
+                        raise
 
 
 def store_dir(workspace_dir: Path) -> Path:
-    """The hidden folder that holds a workspace's review state."""
-    return Path(workspace_dir) / STORE_DIR_NAME
+    """The folder that holds (or would hold) the review state of the scan folder ``workspace_dir``."""
+    found = find_workspace(workspace_dir)
+    return found.state_dir if found is not None else default_state_dir(workspace_dir)
 
 
 def has_store(workspace_dir: Path) -> bool:
-    """True when ``workspace_dir`` already holds saved review state."""
-    return (store_dir(workspace_dir) / DB_NAME).is_file()
+    """True when the scan folder ``workspace_dir`` already has saved review state (wherever it is kept)."""
+    found = find_workspace(workspace_dir)
+    return found is not None and found.db_path.is_file()
 
 
 class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin):
@@ -89,7 +105,12 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin):
     Parameters
     ----------
     workspace_dir
-        The folder whose images are reviewed; the state lives in ``<workspace_dir>/.busviewer``.
+        The folder whose images are reviewed (saved source paths are relative to it).
+    location
+        Where the state is; by default the folder's workspace (``workspace_locations.locate_workspace``:
+        found where it was kept before, else made in the user's data folder).
+    read_only
+        Only read (another workspace's cases): nothing is created, migrated or swept.
 
     Raises
     ------
@@ -97,37 +118,57 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin):
         The folder cannot be written or the saved state is damaged.
     """
 
-    def __init__(self, workspace_dir: Path) -> None:
+    def __init__(self, workspace_dir: Path, location: WorkspaceLocation | None = None, read_only: bool = False) -> None:
         self.workspace_dir = Path(workspace_dir)
-        self.db_path = store_dir(self.workspace_dir) / DB_NAME
-        self.mask_dir = store_dir(self.workspace_dir) / MASK_DIR_NAME
+        self.read_only = read_only
         self._lock = threading.RLock()
-        self._masks = MaskFiles(self.mask_dir)
-        if not self.workspace_dir.is_dir():
+        if not self.workspace_dir.is_dir() and not read_only:  # a workspace only read may outlive its folder
             raise UserFacingError(f"The workspace folder {self.workspace_dir} does not exist.")
         try:
+            self.location = location or locate_workspace(self.workspace_dir)
+        except OSError as exc:
+            raise UserFacingError(f"Review state cannot be saved for {self.workspace_dir} ({exc.strerror}).") from exc
+        self.db_path = self.location.db_path
+        self.mask_dir = self.location.state_dir / MASK_DIR_NAME
+        self._masks = MaskFiles(self.mask_dir)
+        try:
+            if read_only:
+                self._conn = sqlite3.connect(f"{self.db_path.as_uri()}?mode=ro", uri=True, timeout=30.0,
+                                             isolation_level=None, check_same_thread=False)  # fmt: skip
+                self._check_schema_version()
+                return
             self.mask_dir.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.db_path, timeout=30.0, isolation_level=None, check_same_thread=False)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            found = self._check_schema_version()  # before anything is changed in a newer store
             self._conn.executescript(_SCHEMA + BIRADS_SCHEMA + PROMPTS_SCHEMA + KEY_FRAMES_SCHEMA + SENDS_SCHEMA)
-            _add_missing_frame_columns(self._conn)
+            _add_missing_columns(self._conn)
+            self._conn.executescript(_INDEXES)
             self._conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
-            self._check_schema_version()
+            if found is not None and found < SCHEMA_VERSION:
+                log.info("review state brought up from store format %d to %d", found, SCHEMA_VERSION)
         except sqlite3.DatabaseError as exc:
             raise UserFacingError(f"The review state in {self.db_path} is damaged or locked ({exc}).") from exc
         except OSError as exc:
-            raise UserFacingError(f"Review state cannot be saved in {self.workspace_dir} ({exc.strerror}).") from exc
+            raise UserFacingError(f"Review state cannot be saved in {self.location.state_dir} ({exc.strerror}).") from exc
         self._sweep_orphans()
 
     # ----------------------------------------------------------------- lifecycle
 
-    def _check_schema_version(self) -> None:
-        """Refuse a store written by a newer busviewer (in one sentence); bring an older one up to date."""
+    def _check_schema_version(self) -> int | None:
+        """Refuse a store written by a newer busviewer, in one sentence; the format found (None for a new store).
+
+        An older store is brought up to date by the caller: its missing tables and columns are created
+        (``CREATE ... IF NOT EXISTS``, ``_ADDED_COLUMNS``); a format change that needs more adds its step there.
+        """
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            return None
         try:
             found = int(row[0])
         except (TypeError, ValueError):
@@ -138,10 +179,7 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin):
                 f"The review in {self.db_path.parent} was saved by a newer busviewer (store format {found}; "
                 f"this version reads up to {SCHEMA_VERSION}): open it with that version."
             )
-        if found < SCHEMA_VERSION:
-            # The tables and columns are created above (CREATE ... IF NOT EXISTS); a later format change
-            # adds its step here, keyed by ``found``, before the version is raised.
-            self._conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+        return found
 
     def close(self) -> None:
         """Close the database; the store cannot be used afterwards."""
@@ -185,8 +223,9 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin):
             }
             if old is None:
                 db.execute(
-                    "INSERT INTO cases (source_path, status, reviewer_class, updated_by, updated_at, case_id)"
-                    " VALUES (?, ?, ?, ?, ?, ?)", (*new, who, when, record.case_id),
+                    "INSERT INTO cases (source_path, status, reviewer_class, updated_by, updated_at, case_id,"
+                    " content_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (*new, who, when, record.case_id, _content_key(record.source_path)),
                 )
                 details = {"status": record.status.value, "reviewer_class": record.reviewer_class}
                 self._audit(db, record.case_id, None, who, when, "case_created", details)
@@ -252,7 +291,40 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin):
             raise ValueError(f"reviewer class must be one of {CLASS_NAMES} or None, got {cls!r}")
         self._set_case_field(case_id, "reviewer_class", cls, user)
 
+    def record_event(self, case_id: str, action: str, details: dict[str, Any], user: str | None = None) -> None:
+        """Add an audit row to case ``case_id`` that no field change writes (e.g. where its review came from)."""
+        who, when = user or current_user(), utc_now_iso()
+        with self._transaction() as db:
+            self._require_case(db, case_id)
+            self._audit(db, case_id, None, who, when, action, details)
+
+    def fill_content_keys(self) -> int:
+        """Give cases saved before content keys were kept the key of their scan (when the file is there);
+        returns how many were filled. Reads whole files: run it on the store's thread, after opening."""
+        with self._lock:
+            missing = self._conn.execute(
+                "SELECT case_id, source_path FROM cases WHERE content_sha256 IS NULL"
+            ).fetchall()
+        filled = 0
+        for case_id, source in missing:
+            path = Path(source) if Path(source).is_absolute() else self.workspace_dir / source
+            key = _content_key(path)
+            if key is not None:
+                with self._transaction() as db:
+                    db.execute("UPDATE cases SET content_sha256 = ? WHERE case_id = ?", (key, case_id))
+                filled += 1
+        return filled
+
     # ----------------------------------------------------------------- reads
+
+    def case_with_content(self, content_sha256: str) -> str | None:
+        """The id of the most recently changed case whose scan has this content key, or None."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT case_id FROM cases WHERE content_sha256 = ? ORDER BY updated_at DESC LIMIT 1",
+                (content_sha256,),
+            ).fetchone()
+        return row[0] if row is not None else None
 
     def get_case(self, case_id: str, with_masks: bool = True) -> CaseRecord | None:
         """The saved record of ``case_id``, or None; ``with_masks=False`` skips reading mask files."""
@@ -455,3 +527,11 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin):
             key for pair in self._conn.execute("SELECT ai_mask, current_mask FROM frames") for key in pair if key
         }
         self._masks.sweep(referenced)
+
+
+def _content_key(source_path: Path) -> str | None:
+    """The content key of a case's scan (``file_sha256``), or None when the file cannot be read."""
+    try:
+        return file_sha256(Path(source_path)) if Path(source_path).is_file() else None
+    except OSError:
+        return None

@@ -14,7 +14,8 @@ from busviewer.core.prediction import Prediction
 from busviewer.core.review_records import snapshot_state
 from busviewer.core.review_state import ReviewState
 from busviewer.io.mask_files import MaskFiles
-from busviewer.io.store import SCHEMA_VERSION, CaseStore
+from busviewer.io.store import SCHEMA_VERSION, CaseStore, store_dir
+from busviewer.io.workspace_locations import file_sha256
 from busviewer.services.review_saving import save_snapshot
 
 SHAPE = (40, 48)
@@ -66,7 +67,7 @@ def test_a_stroke_on_one_frame_rewrites_that_frame_only(tmp_path: Path, monkeypa
 
 def test_a_store_from_a_newer_version_is_refused_in_one_sentence(tmp_path: Path) -> None:
     CaseStore(tmp_path).close()
-    db = tmp_path / ".busviewer" / "cases.sqlite"
+    db = store_dir(tmp_path) / "cases.sqlite"
     with sqlite3.connect(db) as connection:
         connection.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
     with pytest.raises(UserFacingError) as refused:
@@ -77,10 +78,57 @@ def test_a_store_from_a_newer_version_is_refused_in_one_sentence(tmp_path: Path)
 
 def test_an_older_store_is_brought_up_to_date(tmp_path: Path) -> None:
     CaseStore(tmp_path).close()
-    db = tmp_path / ".busviewer" / "cases.sqlite"
+    db = store_dir(tmp_path) / "cases.sqlite"
     with sqlite3.connect(db) as connection:
         connection.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
     CaseStore(tmp_path).close()
     with sqlite3.connect(db) as connection:
         (version,) = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     assert int(version) == SCHEMA_VERSION
+
+
+# The tables a version-1 store had (before frames kept the familiarity flag and cases their scan's content key).
+_VERSION_1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE cases (case_id TEXT PRIMARY KEY, source_path TEXT NOT NULL, status TEXT NOT NULL, reviewer_class TEXT,
+    updated_by TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE frames (case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE, frame_index INTEGER NOT NULL,
+    ai_mask TEXT, current_mask TEXT, ai_model_id TEXT, ai_probabilities TEXT, uncertainty_score REAL,
+    updated_by TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (case_id, frame_index));
+CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL, frame_index INTEGER,
+    who TEXT NOT NULL, at TEXT NOT NULL, action TEXT NOT NULL, details TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema_version', '1');
+INSERT INTO cases VALUES ('a.png', 'a.png', 'approved', 'benign', 'alice', '2025-01-02T03:04:05+00:00');
+"""
+
+
+def test_a_real_version_1_store_in_the_scan_folder_opens_and_is_migrated(tmp_path: Path) -> None:
+    (tmp_path / "a.png").write_bytes(b"the scan's bytes")
+    legacy = tmp_path / ".busviewer"
+    legacy.mkdir()
+    with sqlite3.connect(legacy / "cases.sqlite") as connection:
+        connection.executescript(_VERSION_1)
+    with CaseStore(tmp_path) as store:
+        assert store.location.state_dir == legacy  # read in place, where the older version kept it
+        record = store.get_case("a.png")
+        assert record is not None and record.status == ReviewStatus.APPROVED and record.updated_by == "alice"
+        assert store.case_with_content(file_sha256(tmp_path / "a.png")) is None  # not known yet
+        assert store.fill_content_keys() == 1
+        assert store.case_with_content(file_sha256(tmp_path / "a.png")) == "a.png"
+    with sqlite3.connect(legacy / "cases.sqlite") as connection:
+        (version,) = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(cases)")}
+    assert int(version) == SCHEMA_VERSION and "content_sha256" in columns
+
+
+def test_a_newer_store_is_left_as_it_was(tmp_path: Path) -> None:
+    legacy = tmp_path / ".busviewer"
+    legacy.mkdir()
+    with sqlite3.connect(legacy / "cases.sqlite") as connection:
+        connection.executescript(_VERSION_1.replace("'schema_version', '1'", f"'schema_version', '{SCHEMA_VERSION + 5}'"))
+    with pytest.raises(UserFacingError, match="newer busviewer"):
+        CaseStore(tmp_path)
+    with sqlite3.connect(legacy / "cases.sqlite") as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(frames)")}
+    assert tables == {"meta", "cases", "frames", "audit", "sqlite_sequence"} and "ai_unfamiliar" not in columns

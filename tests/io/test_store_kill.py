@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from busviewer.io.store import CaseStore
+from busviewer.io.store import CaseStore, store_dir
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
 
@@ -86,7 +86,7 @@ def test_kill_during_autosave_leaves_consistent_recent_state(tmp_path: Path) -> 
     assert last_confirmed >= 60, f"writer died early: {errors[-2000:]}"
     assert writer.returncode == -signal.SIGKILL
 
-    connection = sqlite3.connect(tmp_path / ".busviewer" / "cases.sqlite")
+    connection = sqlite3.connect(store_dir(tmp_path) / "cases.sqlite")
     try:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
