@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,11 +43,13 @@ class OrthancServer:
     def dicomweb_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}/dicom-web"
 
-    def rest(self, path: str, method: str = "GET", body: bytes | None = None) -> object:
-        """Call Orthanc's REST API (to inspect or empty its store from a test)."""
+    def rest(self, path: str, method: str = "GET", body: bytes | None = None, raw: bool = False) -> Any:
+        """Call Orthanc's REST API (to inspect or empty its store from a test); ``raw`` returns the bytes."""
         request = urllib.request.Request(f"http://127.0.0.1:{self.http_port}{path}", data=body, method=method)
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
             text = response.read()
+        if raw:
+            return text
         return json.loads(text) if text else None
 
     def clear(self) -> None:

@@ -39,26 +39,41 @@ def run(args: argparse.Namespace) -> int:
             print(f"\rexported {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
     node = _send_node(args)  # a bad node fails before anything is written
+    if args.send_pdf and (node is None or "pdf" not in formats):
+        raise UserFacingError("--send-pdf sends the PDF reports to a PACS: give --send NODE and export pdf too.")
     summary = export_workspace(args.workspace, args.out, formats, args.include_identifiers, show_progress, gradcam)
     report = summary.as_dict()
     # The AI proposals name their own model per case; this is the model the reports' Grad-CAMs came from.
     report["gradcam_model"] = model.as_dict() if model is not None else None
     problems = list(summary.skipped)
+    sent_line, node_failed = None, None
     if node is not None:
-        from busviewer.io.pacs import send_files
+        from busviewer.io.export_send import send_export
+        from busviewer.io.pacs import PacsError
 
-        dicom_files = [path for path in summary.files if path.suffix == ".dcm"]
-        sent = send_files(node, dicom_files)
-        report["sent"] = {"node": node.describe(), **sent.as_dict()}
-        problems += [failure["reason"] for failure in sent.failed]
+        # The export is on disk before the send starts: a node that fails now loses nothing written.
+        try:
+            sent = send_export(summary, args.workspace, node, with_pdf=args.send_pdf,
+                               include_identifiers=args.include_identifiers)
+        except PacsError as exc:
+            node_failed = str(exc)
+            report["sent"] = {"node": node.describe(), "sent": 0, "failed": [], "error": node_failed}
+        else:
+            report["sent"] = sent.as_dict()
+            report["files"] += [str(path) for path in sent.written]
+            problems += sent.failed
+            sent_line = sent.sentence()
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"exported {summary.cases} case(s), {len(summary.files)} file(s) to {summary.out_dir}")
-        if node is not None:
-            print(f"sent {report['sent']['sent']} DICOM SEG/SR file(s) to {node.describe()}")
+        print(f"exported {summary.cases} case(s), {len(report['files'])} file(s) to {summary.out_dir}")
+        if sent_line is not None:
+            print(sent_line)
     for sentence in problems:
         print(f"warning: {sentence}", file=sys.stderr)
+    if node_failed is not None:
+        print(f"error: {node_failed} The exported files stay in {summary.out_dir}.", file=sys.stderr)
+        return 2
     return 1 if problems else 0
 
 

@@ -174,6 +174,8 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
                         help="also send the SEG and SR files with C-STORE to this PACS node (AET@HOST:PORT or a saved name)")
     export.add_argument("--send-dicomweb", metavar="URL", default=None,
                         help="also send the SEG and SR files with STOW-RS to this DICOMweb base URL")
+    export.add_argument("--send-pdf", action="store_true",
+                        help="with --send/--send-dicomweb: also send each PDF report as DICOM Encapsulated PDF")
     export.set_defaults(handler=export_cmd.run)
 
     pacs_cmd.add_pacs_parser(sub)

@@ -85,17 +85,51 @@ def test_unreachable_node_is_one_sentence(capsys: pytest.CaptureFixture[str]) ->
                                        f"ORTHANC@127.0.0.1:{port} cannot be reached.\n")
 
 
-def test_export_sends_seg_and_sr_to_the_pacs(orthanc: OrthancServer, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def orthanc_modalities(orthanc: OrthancServer) -> list[str]:
+    """The modality of every instance Orthanc holds, sorted (what a PACS user would see in its series list)."""
+    instances = orthanc.rest("/instances?expand")
+    return sorted(str(orthanc.rest(f"/series/{i['ParentSeries']}")["MainDicomTags"]["Modality"])  # type: ignore[index]
+                  for i in instances)  # type: ignore[union-attr]
+
+
+def test_export_sends_seg_sr_and_pdf_to_the_pacs(orthanc: OrthancServer, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from busviewer.io.store import CaseStore
     from tests.io.test_export import make_workspace
 
     orthanc.clear()
     workspace = make_workspace(tmp_path)
-    code = main(["export", str(workspace), "--out", str(tmp_path / "out"), "--formats", "seg,sr", "--no-gradcam",
-                 "--send", orthanc.node_spec, "--json"])
+    code = main(["export", str(workspace), "--out", str(tmp_path / "out"), "--formats", "seg,sr,pdf", "--no-gradcam",
+                 "--send", orthanc.node_spec, "--send-pdf", "--json"])
     report = json.loads(capsys.readouterr().out)
     dicom_files = [f for f in report["files"] if f.endswith(".dcm")]
-    assert report["sent"] == {"node": orthanc.node_spec, "sent": len(dicom_files), "failed": []}
-    assert len(dicom_files) >= 4 and code == 1  # the workspace holds a case whose source has gone (skipped)
-    stored = orthanc.rest("/instances")
-    assert len(stored) == len(dicom_files)  # type: ignore[arg-type]
+    assert sorted(Path(f).name for f in dicom_files) == ["report_pdf.dcm", "report_pdf.dcm", "seg.dcm", "seg.dcm",
+                                                         "sr.dcm", "sr.dcm"]
+    assert report["sent"]["sent"] == 6 and report["sent"]["failed"] == []
+    assert report["sent"]["cases"] == {"scan.dcm": ["SEG", "SR", "PDF"], "cine.dcm": ["SEG", "SR", "PDF"]}
+    assert code == 1  # the workspace holds a case whose source has gone (skipped)
+    assert orthanc_modalities(orthanc) == ["DOC", "DOC", "SEG", "SEG", "SR", "SR"]
+    pdf_instance = next(i for i in orthanc.rest("/instances?expand")  # type: ignore[union-attr]
+                        if i["MainDicomTags"].get("SOPInstanceUID") ==
+                        str(pydicom.dcmread(tmp_path / "out" / "scan.dcm" / "report_pdf.dcm").SOPInstanceUID))
+    pdf_bytes = orthanc.rest(f"/instances/{pdf_instance['ID']}/content/0042-0011", raw=True)
+    assert pdf_bytes.rstrip(b"\x00") == (tmp_path / "out" / "scan.dcm" / "report.pdf").read_bytes()
+    with CaseStore(workspace) as store:
+        (sent,) = store.get_case("scan.dcm").sends  # type: ignore[union-attr]
+    assert (sent.node, sent.what, sent.instances) == (orthanc.node_spec, ("SEG", "SR", "PDF"), 3)
+
+
+def test_export_to_an_unreachable_node_keeps_the_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from busviewer.io.store import CaseStore
+    from tests.io.test_export import make_workspace
+
+    workspace = make_workspace(tmp_path)
+    port = free_port()
+    code = main(["export", str(workspace), "--out", str(tmp_path / "out"), "--formats", "seg,sr", "--no-gradcam",
+                 "--send", f"ORTHANC@127.0.0.1:{port}"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"error: Nothing listens at 127.0.0.1:{port}, so PACS ORTHANC@127.0.0.1:{port} cannot be reached." in err
+    assert (tmp_path / "out" / "scan.dcm" / "seg.dcm").is_file() and (tmp_path / "out" / "scan.dcm" / "sr.dcm").is_file()
+    with CaseStore(workspace) as store:
+        assert store.get_case("scan.dcm").sends == ()  # type: ignore[union-attr]

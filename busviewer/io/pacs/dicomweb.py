@@ -133,6 +133,7 @@ def store_files(node: PacsNode, files: Sequence[Path], progress: TransferProgres
                 result.failed.append({"file": str(path), "reason": f"DICOMweb node {node.describe()} refused {Path(path).name}."})
             else:
                 result.sent += 1
+                result.sent_files.append(str(path))
         if progress is not None and progress(done, len(files)) is False:
             break
     return result

@@ -95,7 +95,8 @@ def _association(
     ae = _ae(own_ae_title, node.timeout_s)
     for abstract, syntaxes in contexts:
         ae.add_requested_context(abstract, list(syntaxes))
-    roles = [build_role(uid, scp_role=True) for uid in dict.fromkeys(scp_roles)]
+    # Any: ext_neg takes a list of pynetdicom's (privately named) union of negotiation items.
+    roles: list[Any] = [build_role(uid, scp_role=True) for uid in dict.fromkeys(scp_roles)]
     assoc = ae.associate(node.host, node.port, ae_title=node.ae_title, ext_neg=roles or None,
                          evt_handlers=list(handlers))
     if not assoc.is_established:
@@ -252,6 +253,7 @@ def move_study(
     try:
         server = listener.start_server(("", move_port), block=False,
                                        evt_handlers=[(evt.EVT_C_STORE, _store_handler(staging, lock))])
+        assert server is not None  # None only from a blocking server
     except OSError as exc:
         staging.discard()
         raise PacsError(f"Port {move_port} for C-MOVE is in use or not allowed ({exc.strerror}); "
@@ -299,6 +301,7 @@ def store_files(
                 result.failed.append({"file": str(path), "reason": f"PACS {node.describe()} dropped the connection."})
             elif status.Status in (0x0000, 0xB000, 0xB006, 0xB007):
                 result.sent += 1
+                result.sent_files.append(str(path))
             else:
                 result.failed.append({"file": str(path), "reason": f"PACS {node.describe()} refused "
                                       f"{path.name} (status 0x{status.Status:04X})."})

@@ -75,8 +75,11 @@ def scan_files(files: list[Path]) -> list[Path]:
 
 @dataclass
 class SendResult:
+    """How a send went: ``sent`` files accepted (``sent_files``), and each refusal as ``{file, reason}``."""
+
     sent: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
+    sent_files: list[str] = field(default_factory=list, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {"sent": self.sent, "failed": list(self.failed)}
