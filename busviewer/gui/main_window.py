@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         #: The case store and export controller, attached by ``app.py`` (kept alive here).
         self.workspace: object | None = None
         self._cursor = (math.nan, math.nan)
+        self._workspace_name = ""
         self._status = StatusFields(self.statusBar())
         self._build_central()
         self.case_dock = self.add_side_panel("Cases", self.case_list, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -142,6 +143,16 @@ class MainWindow(QMainWindow):
     def permanent_status(self, key: str) -> str:
         """The full text of status-bar field ``key`` ("" when unknown)."""
         return self._status.text(key)
+
+    def set_workspace_name(self, text: str) -> None:
+        """Name the open workspace (and where its review is kept) in the title bar; empty text: no workspace."""
+        self._workspace_name = text
+        self._update_title()
+
+    def _update_title(self) -> None:
+        scan = self.session.scan
+        self.setWindowTitle(" — ".join(part for part in (scan.name if scan else "", self._workspace_name, "busviewer")
+                                       if part))  # fmt: skip
 
     def show_error(self, sentence: str) -> None:
         """Tell the user, in one sentence, what went wrong; the window stays usable."""
@@ -288,14 +299,13 @@ class MainWindow(QMainWindow):
             self.canvas.clear()
             self.cine_bar.set_frame_count(1)
             self._pages.setCurrentIndex(_EMPTY_PAGE)
-            self.setWindowTitle("busviewer")
         else:
             self._pages.setCurrentIndex(_VIEWER_PAGE)
             self.canvas.set_pixel_spacing(scan.calibration.spacing_mm)
             self.canvas.set_frame(scan.frame(self.session.frame_index), reset=True)
             self.cine_bar.set_frame_count(scan.n_frames, scan.frame_rate)
             self.cine_bar.set_frame(self.session.frame_index)
-            self.setWindowTitle(f"{scan.name} — busviewer")
+        self._update_title()
         self.set_permanent_status("scan", scan_summary_text(scan) if scan is not None else "")
         calibration = calibration_text(scan)
         label = self._status.labels["calibration"]

@@ -45,10 +45,15 @@ def find_reviewed_elsewhere(scan: Path, here: WorkspaceLocation) -> tuple[CaseRe
     return best
 
 
-def adopt_case_reviewed_elsewhere(store: CaseStore, case_id: str, scan: Path) -> CaseRecord | None:
+def adopt_case_reviewed_elsewhere(
+    store: CaseStore, case_id: str, scan: Path, found: tuple[CaseRecord, WorkspaceLocation] | None = None
+) -> CaseRecord | None:
     """Copy the review ``scan`` got in another workspace into ``store`` as case ``case_id`` (audited as
-    ``FOUND_ELSEWHERE``, naming that workspace); None when no other workspace reviewed it."""
-    found = find_reviewed_elsewhere(scan, store.location)
+    ``FOUND_ELSEWHERE``, naming that workspace); None when no other workspace reviewed it.
+
+    ``found`` is what :func:`find_reviewed_elsewhere` answered, when it was asked already (off the store's thread).
+    """
+    found = found if found is not None else find_reviewed_elsewhere(scan, store.location)
     if found is None:
         return None
     record, origin = found

@@ -9,6 +9,7 @@ sentence).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -20,6 +21,7 @@ from busviewer.core.review_records import CaseRow, snapshot_state, state_from_re
 from busviewer.core.review_state import ReviewState, scan_key_for
 from busviewer.core.scan import UltrasoundScan
 from busviewer.io.store import CaseStore
+from busviewer.io.workspace_cases import adopt_case_reviewed_elsewhere, find_reviewed_elsewhere
 from busviewer.services.review_saving import save_snapshot
 
 if TYPE_CHECKING:
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
     from busviewer.gui.workspace.store_worker import StoreWorker
 
 log = logging.getLogger(__name__)
+
+#: At most this many scans opened one by one are looked for in other workspaces as soon as they are listed.
+LISTED_LOOKUP_LIMIT = 200
 
 
 class WorkspaceAutosave:
@@ -51,6 +56,7 @@ class WorkspaceAutosave:
     _shown_error: str | None
     _closed: bool
     _pending: tuple[Path, set[str]] | None
+    _listed_from_folder: bool
     open_workspace: Callable[[Path], bool]
 
     # ----------------------------------------------------------------- restore
@@ -61,7 +67,49 @@ class WorkspaceAutosave:
         worker = self.worker
         case_id = case_id_for(self.workspace_dir, path) if worker is not None and self.workspace_dir else None
         if case_id is not None and worker is not None:
-            self._prefetched = {path: worker.submit(lambda store: store.get_case(case_id))}
+            self._prefetched = {path: self._read_case(worker, case_id, path)}
+
+    def _read_case(self, worker: StoreWorker, case_id: str, path: Path) -> Future[CaseRecord | None]:
+        """Read the saved review of ``path``; one this workspace has not got is looked for, by the scan's
+        content, in every other workspace and brought in (its row follows), so an approval made elsewhere
+        never shows as unreviewed here."""
+
+        def read(store: CaseStore) -> CaseRecord | None:
+            record = store.get_case(case_id)
+            if record is None:
+                record = adopt_case_reviewed_elsewhere(store, case_id, path)
+                if record is not None:
+                    self._sig_row_saved.emit(case_id, CaseRow.of(record))
+            return record
+
+        return worker.submit(read)
+
+    def _look_up_listed_elsewhere(self, records: list[CaseRecord]) -> None:
+        """Files opened one by one (from several folders, perhaps): look for the reviews they got in other
+        workspaces now, on a thread of their own, so the list shows where each stands before it is opened."""
+        worker, workspace = self.worker, self.workspace_dir
+        if self._listed_from_folder or worker is None or workspace is None:
+            return
+        known = {record.case_id for record in records}
+        wanted = [(case_id_for(workspace, p), Path(p)) for p in self.window.case_list.paths()[:LISTED_LOOKUP_LIMIT]]
+        wanted = [(case_id, path) for case_id, path in wanted if case_id not in known]
+        location = worker.location
+
+        def look() -> None:
+            for case_id, path in wanted:
+                if worker.closed:
+                    return
+                found = find_reviewed_elsewhere(path, location)
+                if found is not None and not worker.closed:
+                    worker.submit(lambda store, c=case_id, p=path, f=found: self._adopt(store, c, p, f))
+
+        threading.Thread(target=look, name="case-lookup", daemon=True).start()
+
+    def _adopt(self, store: CaseStore, case_id: str, path: Path, found: object) -> None:
+        if store.get_case(case_id, with_masks=False) is None:  # not saved here in the meantime
+            record = adopt_case_reviewed_elsewhere(store, case_id, path, found)  # type: ignore[arg-type]
+            if record is not None:
+                self._sig_row_saved.emit(case_id, CaseRow.of(record))
 
     def _on_scan_arriving(self, path: Path | None, scan: UltrasoundScan) -> None:
         pending = self._pending
@@ -78,8 +126,7 @@ class WorkspaceAutosave:
         if known is not None and known.fits(scan):
             return  # already reviewed in this session: what is in memory is newest
         if future is None:
-            case_id = case_id_for(self.workspace_dir, path)
-            future = self.worker.submit(lambda store: store.get_case(case_id))
+            future = self._read_case(self.worker, case_id_for(self.workspace_dir, path), path)
         if future.done():  # the usual case: read while the scan was decoded
             self._restore(key, scan, future)
         else:  # never wait here: the review appears now and the saved state follows when it is read

@@ -37,13 +37,17 @@ FINETUNE_REFRESH_DELAY_MS = 2000
 
 #: Room kept for the scan names when the case panel is widened for the workspace's columns.
 SCAN_NAME_WIDTH = 190
+#: The setting that keeps new workspaces beside the scans instead of in the user's data folder.
+IN_SCAN_FOLDER_KEY = "workspace/in_scan_folder"
 
 
 class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
-    """Keeps the reader's work in ``<workspace>/.busviewer`` and shows where each case stands.
+    """Keeps the reader's work in the workspace's store and shows where each case stands.
 
     The workspace is the opened folder, or for files opened one by one the folder chosen with
-    File > Set Workspace Location (by default the first file's folder).
+    File > Set Workspace Location (by default the first file's folder). Its state lives in the user's data
+    folder unless File > Keep Reviews in the Scan Folder is on (``workspace_locations``); the window title
+    names it. A scan the open workspace has no review of is looked for, by content, in every other one.
 
     Signals
     -------
@@ -81,6 +85,8 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
         self._closed = False
         #: The folder a new list belongs to and its cases' keys, until one of them opens (see _on_cases_listed).
         self._pending: tuple[Path, set[str]] | None = None
+        #: False while the list holds files opened one by one (they may come from several folders).
+        self._listed_from_folder = True
         self._autosave = QTimer(self, singleShot=True, interval=autosave_delay_ms)
         self._autosave.timeout.connect(self.flush)
         self._finetune_refresh = QTimer(self, singleShot=True, interval=FINETUNE_REFRESH_DELAY_MS)
@@ -94,8 +100,15 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
         window = self.window
         self.location_action = self._action("Set &Workspace Location…", self.ask_workspace_location)
         self.location_action.setToolTip("Where the review of scans opened one by one is kept")
+        self.in_folder_action = self._action("&Keep Reviews in the Scan Folder", self.set_keep_in_scan_folder)
+        self.in_folder_action.setCheckable(True)
+        self.in_folder_action.setChecked(self._setting_in_scan_folder())
+        self.in_folder_action.setToolTip(
+            "Keep the review of folders opened from now on in a .busviewer folder beside the scans (off: in your "
+            "data folder, so scan folders are never written)"
+        )
         self.export_action = self._action("&Export…", self.show_export_dialog, "Ctrl+E")
-        for action in (self.location_action, self.export_action):
+        for action in (self.location_action, self.in_folder_action, self.export_action):
             window.file_menu.insertAction(window.quit_action, action)
         window.file_menu.insertSeparator(window.quit_action)
 
@@ -139,6 +152,20 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
         self.next_unreviewed_action.setEnabled(bool(self.window.case_list.paths()))
 
     # --------------------------------------------------------------- workspace
+    def _setting_in_scan_folder(self) -> bool:
+        settings = getattr(self.window, "settings", None)
+        return bool(settings.value(IN_SCAN_FOLDER_KEY, False, type=bool)) if settings is not None else False
+
+    def set_keep_in_scan_folder(self, keep: bool | None = None) -> None:
+        """File > Keep Reviews in the Scan Folder: where workspaces opened from now on keep their state."""
+        keep = self.in_folder_action.isChecked() if keep is None else keep
+        self.in_folder_action.setChecked(keep)
+        settings = getattr(self.window, "settings", None)
+        if settings is not None:
+            settings.setValue(IN_SCAN_FOLDER_KEY, keep)
+        where = "beside the scans (.busviewer)" if keep else "in your data folder"
+        self.window.show_status(f"Reviews of folders opened from now on are kept {where}; open ones stay where they are.")
+
     def open_workspace(self, folder: Path) -> bool:
         """Make ``folder`` the workspace (saving the previous one first); False when its store cannot open."""
         folder = Path(folder)
@@ -146,11 +173,12 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
             return True
         self._close_worker()
         try:
-            self.worker = StoreWorker(folder, self)
+            self.worker = StoreWorker(folder, self, self._setting_in_scan_folder(), self.window.case_list.paths())
             records = self.worker.call(lambda store: store.list_cases(with_masks=False))
         except UserFacingError as exc:
             self._close_worker()
             self.window.set_permanent_status("workspace", "review not saved")
+            self.window.set_workspace_name("")
             self.window.show_error(str(exc))
             self._update_enabled()
             return False
@@ -158,7 +186,11 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
         self.workspace_dir = folder
         self._shown_error = None
         self._show_rows({record.case_id: CaseRow.of(record) for record in records})
-        self.window.set_permanent_status("workspace", f"workspace: {folder.name or folder}")
+        location = self.worker.location
+        self.window.set_permanent_status("workspace", f"workspace: {location.name}")
+        self.window.set_workspace_name(location.describe())
+        self.worker.submit(lambda store: store.fill_content_keys())  # cases saved before content keys were kept
+        self._look_up_listed_elsewhere(records)
         finetune = getattr(self.window, "finetune", None)
         if finetune is not None:
             finetune.set_case_source(self.reviewed_records, counter=self.usable_counts, prepare=self.flush)
@@ -208,6 +240,7 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
         if not cases:
             return
         folder = root if root is not None else (self.location_override or Path(cases[0]).parent)
+        self._listed_from_folder = root is not None
         self._pending = None
         if self.worker is not None and self.workspace_dir is not None and self.workspace_dir == folder:
             self._show_rows(self.columns.rows)  # same workspace, new list: fill the new rows

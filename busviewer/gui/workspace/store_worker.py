@@ -9,7 +9,7 @@ in the order they were sent, so a read sent after a save sees that save.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from busviewer.core.errors import UserFacingError
 from busviewer.io.store import CaseStore
+from busviewer.io.workspace_locations import WorkspaceLocation, locate_workspace
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,12 @@ class StoreWorker(QObject):
     Parameters
     ----------
     workspace_dir
-        The folder whose review state to open (``<workspace_dir>/.busviewer``).
+        The folder whose review state to open (where ``workspace_locations.locate_workspace`` finds or
+        makes it: the user's data folder, or the scan folder with ``in_scan_folder``).
+    in_scan_folder
+        Keep a new workspace's state beside the scans.
+    scans
+        Some of the folder's scans: a folder reviewed before under another path is recognised by them.
 
     Raises
     ------
@@ -49,14 +55,15 @@ class StoreWorker(QObject):
 
     sig_failed = Signal(str)
 
-    def __init__(self, workspace_dir: Path, parent: QObject | None = None) -> None:
+    def __init__(self, workspace_dir: Path, parent: QObject | None = None, in_scan_folder: bool = False,
+                 scans: Sequence[Path] = ()) -> None:  # fmt: skip
         super().__init__(parent)
         self.workspace_dir = Path(workspace_dir)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="case-store")
         self._store: CaseStore | None = None
         self._closed = False
         try:
-            self._store = self._executor.submit(CaseStore, self.workspace_dir).result(READ_TIMEOUT_S)
+            self._store = self._executor.submit(self._open, in_scan_folder, tuple(scans)).result(READ_TIMEOUT_S)
         except BaseException:
             self._executor.shutdown(wait=False)
             self._closed = True
@@ -65,6 +72,22 @@ class StoreWorker(QObject):
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def location(self) -> WorkspaceLocation:
+        """Where the workspace's review state is kept."""
+        assert self._store is not None
+        return self._store.location
+
+    def _open(self, in_scan_folder: bool, scans: tuple[Path, ...]) -> CaseStore:
+        # On the store's thread: recognising a moved folder may read a few of its scans.
+        if not self.workspace_dir.is_dir():
+            raise UserFacingError(f"The workspace folder {self.workspace_dir} does not exist.")
+        try:
+            location = locate_workspace(self.workspace_dir, in_scan_folder, scans)
+        except OSError as exc:
+            raise UserFacingError(f"Review state cannot be kept for {self.workspace_dir} ({exc.strerror}).") from exc
+        return CaseStore(self.workspace_dir, location)
 
     def submit(self, call: Callable[[CaseStore], T]) -> Future[T]:
         """Run ``call(store)`` on the store thread after everything sent before; failures go to ``sig_failed``."""

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 from busviewer.core.case import ReviewStatus
 from busviewer.gui.workspace.case_columns import SCORE_COLUMN
 from busviewer.io.store import CaseStore, has_store
+from busviewer.io.workspace_locations import workspaces_root
 from tests.gui.review.conftest import drag
 from tests.gui.workspace.conftest import WindowFactory, open_folder, saved_to_store, workspace_of
 
@@ -66,7 +67,7 @@ def test_ai_proposal_is_saved_and_listed_without_any_reader_action(
 def test_a_folder_that_cannot_hold_the_review_says_so_once(
     qtbot: QtBot, make_window: WindowFactory, scan_folder: Path, monkeypatch
 ) -> None:
-    (scan_folder / ".busviewer").write_text("not a folder")  # the store cannot be made here
+    workspaces_root().write_text("not a folder")  # the user's data folder cannot hold workspaces
     window = make_window()
     sentences: list[str] = []
     monkeypatch.setattr(window, "show_error", sentences.append)
