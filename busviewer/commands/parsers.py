@@ -160,7 +160,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     models.set_defaults(handler=models_cmd.run)
 
     export = sub.add_parser("export", help="write masks, PDF reports, DICOM SEG/SR and a summary of a reviewed folder")
-    export.add_argument("workspace", type=Path, help="folder whose review state (.busviewer) to export")
+    export.add_argument("workspace", type=Path, help="scan folder whose review to export (wherever it is kept)")
     export.add_argument("--out", type=Path, required=True, help="folder to write into (created if its parent exists)")
     export.add_argument("--formats", default=None, help="comma-separated subset of png,seg,pdf,sr,csv,json (default: all)")
     export.add_argument("--include-identifiers", action="store_true",
