@@ -36,10 +36,12 @@ def install_review(window: Any, weights: Path | None = None, device: str = "auto
         Keep it alive (``window.review = install_review(window)``).
     """
     from busviewer.gui.review.controller import ReviewController
+    from busviewer.gui.review.key_frames import KeyFrameMarker
     from busviewer.gui.review.layer_settings import bind_layer_settings
 
     controller = ReviewController(window, weights=weights, device=device)
-    _give_review_keys_priority(window, controller.shortcut_actions())
+    controller.key_frames = KeyFrameMarker(window, controller)
+    _give_review_keys_priority(window, [*controller.shortcut_actions(), controller.key_frames.action])
     settings = getattr(window, "settings", None)
     if settings is not None:
         bind_layer_settings(controller.layers_panel, settings)
