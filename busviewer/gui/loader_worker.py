@@ -11,43 +11,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from busviewer.core.errors import UserFacingError
 from busviewer.core.scan import UltrasoundScan
+from busviewer.gui.jobs import JobRunner
 
 log = logging.getLogger(__name__)
 
 # busviewer.io.scan_loader is imported inside the functions that run on the worker: it pulls in pydicom,
 # which would add a third of a second to start-up before the window appears.
 
-class _JobSignals(QObject):
-    """Carries one job's outcome back to the GUI thread: (generation, succeeded, result or exception or None)."""
-
-    finished = Signal(int, bool, object)
-
-
-class _Job(QRunnable):
-    def __init__(
-        self, generation: int, work: Callable[[], Any], is_current: Callable[[int], bool], signals: _JobSignals
-    ) -> None:
-        super().__init__()
-        self.setAutoDelete(False)
-        self.generation = generation
-        self.signals = signals
-        self._work = work
-        self._is_current = is_current
-
-    def run(self) -> None:
-        if not self._is_current(self.generation):
-            self.signals.finished.emit(self.generation, False, None)
-            return
-        try:
-            result = self._work()
-        except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which turns it into a sentence
-            self.signals.finished.emit(self.generation, False, exc)
-            return
-        self.signals.finished.emit(self.generation, True, result)
+#: What a job returns when it was stale before it started (it never ran).
+_SKIPPED = object()
 
 
 class BackgroundRunner(QObject):
@@ -66,11 +42,8 @@ class BackgroundRunner(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        self._jobs = JobRunner("loader", max_threads=1, parent=self)
         self._generation = 0
-        # Jobs are kept alive here until their outcome is back on the GUI thread.
-        self._running: dict[int, _Job] = {}
 
     @property
     def generation(self) -> int:
@@ -79,17 +52,22 @@ class BackgroundRunner(QObject):
 
     @property
     def is_busy(self) -> bool:
-        return bool(self._running)
+        return self._jobs.pending > 0
 
     def submit(self, work: Callable[[], Any]) -> int:
         """Queue ``work`` (called on the worker thread) and return its generation; older jobs become stale."""
         self._generation += 1
-        signals = _JobSignals()
-        signals.finished.connect(self._on_finished)
-        job = _Job(self._generation, work, self._is_current, signals)
-        self._running[self._generation] = job
-        self._pool.start(job)
-        return self._generation
+        generation = self._generation
+
+        def unless_stale() -> Any:
+            return work() if generation == self._generation else _SKIPPED
+
+        self._jobs.submit(
+            unless_stale,
+            on_result=lambda result: self._on_succeeded(generation, result),
+            on_error=lambda error: self._on_failed(generation, error),
+        )
+        return generation
 
     def cancel(self) -> None:
         """Make every queued or running job stale; their outcomes will be dropped."""
@@ -97,21 +75,21 @@ class BackgroundRunner(QObject):
 
     def wait_until_idle(self, timeout_ms: int = 5000) -> bool:
         """Block until the worker thread is idle (for closing and tests); False on timeout."""
-        return bool(self._pool.waitForDone(timeout_ms))
+        return self._jobs.wait(timeout_ms)
 
-    def _is_current(self, generation: int) -> bool:
-        return generation == self._generation
-
-    @Slot(int, bool, object)
-    def _on_finished(self, generation: int, succeeded: bool, payload: object) -> None:
-        self._running.pop(generation, None)
+    def _is_stale(self, generation: int) -> bool:
         if generation != self._generation:
             log.debug("dropped the outcome of stale job %d", generation)
-            return
-        if succeeded:
-            self.sig_succeeded.emit(generation, payload)
-        elif payload is not None:
-            self.sig_failed.emit(generation, payload)
+            return True
+        return False
+
+    def _on_succeeded(self, generation: int, result: object) -> None:
+        if result is not _SKIPPED and not self._is_stale(generation):
+            self.sig_succeeded.emit(generation, result)
+
+    def _on_failed(self, generation: int, error: BaseException) -> None:
+        if not self._is_stale(generation):
+            self.sig_failed.emit(generation, error)
 
 
 def load_scan_file(path: Path) -> UltrasoundScan:

@@ -16,8 +16,8 @@ from busviewer.core.birads_finding import BiradsFinding, check_reader_value
 from busviewer.core.measurements import LesionMeasurements
 from busviewer.core.review_state import FrameState, ReviewState
 from busviewer.core.scan import UltrasoundScan
+from busviewer.gui.jobs import Generation, JobRunner
 from busviewer.gui.review.birads_panel import KEYS, BiradsPanel
-from busviewer.gui.review.jobs import Generation, JobRunner
 
 #: Quiet time after a change before the rules run again, in milliseconds.
 DEBOUNCE_MS = 150

@@ -17,7 +17,7 @@ from busviewer.core.measurements import LesionMeasurements, measure_mask
 from busviewer.core.review_state import FrameState
 from busviewer.core.scan import Calibration
 from busviewer.gui.canvas import ScanCanvas
-from busviewer.gui.review.jobs import Generation, JobRunner
+from busviewer.gui.jobs import Generation, JobRunner
 from busviewer.gui.review.overlays import CaliperOverlay
 from busviewer.gui.review.panels import MeasurementPanel
 

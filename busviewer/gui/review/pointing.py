@@ -26,8 +26,8 @@ from busviewer.core.prompts import Prompt
 from busviewer.core.review_state import ReviewState
 from busviewer.core.scan import UltrasoundScan
 from busviewer.gui.canvas import ScanCanvas
+from busviewer.gui.jobs import Generation, JobRunner
 from busviewer.gui.review.editing import EditController
-from busviewer.gui.review.jobs import Generation, JobRunner
 from busviewer.gui.review.prompt_panel import PromptMarkers, PromptPanel
 from busviewer.gui.review.proposal import ProposalController
 from busviewer.gui.review.tools import to_mask_coordinates

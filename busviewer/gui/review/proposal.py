@@ -1,6 +1,6 @@
 """The AI proposal: inference and Grad-CAM in background threads, class bars, heat and uncertainty layers.
 
-Every request is tagged with a :class:`~busviewer.gui.review.jobs.Generation`; a result is applied only
+Every request is tagged with a :class:`~busviewer.gui.jobs.Generation`; a result is applied only
 when it is still the newest request for the scan and frame on screen.
 """
 
@@ -19,7 +19,7 @@ from busviewer.core.mask import MaskLayer
 from busviewer.core.review_state import FrameState, HeatMap, ReviewState
 from busviewer.core.scan import UltrasoundScan
 from busviewer.gui.canvas import ScanCanvas
-from busviewer.gui.review.jobs import Generation, JobRunner
+from busviewer.gui.jobs import Generation, JobRunner
 from busviewer.gui.review.overlays import HeatOverlay
 from busviewer.services.remote_model import RemoteModel, explain_frame, predict_frame
 from busviewer.services.results import ProposalResult

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from busviewer.core.errors import UserFacingError
+from busviewer.gui.jobs import JobRunner
 from busviewer.io.export import ExportSummary, GradCamFunction, export_workspace
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def lazy_gradcam(weights: Path, device: str = "auto") -> GradCamFunction:
 
 
 class ExportJob(QObject):
-    """Runs one export in a thread of its own.
+    """Runs one export on a worker thread of its own.
 
     Signals
     -------
@@ -64,33 +65,34 @@ class ExportJob(QObject):
         super().__init__(parent)
         self.request = request
         self._cancel = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._jobs = JobRunner("export", parent=self)
+        self._running = False
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """Started and its outcome not delivered yet."""
+        return self._running
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="export", daemon=True)
-        self._thread.start()
+        self._running = True
+        self._jobs.submit(self._export, on_result=self._on_exported, on_error=self._on_error)
 
     def cancel(self) -> None:
         """Stop after the case being written (files already written stay)."""
         self._cancel.set()
 
     def wait(self, timeout_s: float | None = None) -> bool:
-        """Block until the export thread ends; False on timeout."""
-        if self._thread is None:
-            return True
-        self._thread.join(timeout_s)
-        return not self._thread.is_alive()
+        """Block until the export thread is idle; False on timeout."""
+        return self._jobs.wait(-1 if timeout_s is None else round(timeout_s * 1000))
 
-    def _run(self) -> None:
+    def _export(self) -> ExportSummary:
+        """The export itself (on the worker thread)."""
         request = self.request
         if request.wait_for_saves is not None:
             try:
                 request.wait_for_saves()
-            except Exception:  # noqa: BLE001 - a store that cannot finish its saves is reported by the store itself
+            except Exception:
+                # A store that cannot finish its saves is reported by the store itself.
                 log.warning("pending saves did not finish before the export", exc_info=True)
         gradcam = lazy_gradcam(request.weights, request.device) if request.weights is not None else None
 
@@ -98,19 +100,25 @@ class ExportJob(QObject):
             self.progress.emit(done, total, case_id)
             return not self._cancel.is_set()
 
-        try:
-            summary: ExportSummary = export_workspace(
-                request.workspace_dir, request.out_dir, request.formats, request.include_identifiers,
-                on_progress, gradcam,
-            )  # fmt: skip
-        except UserFacingError as exc:
-            self.failed.emit(str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - the dialog must hear about any failure, the log gets the details
-            log.error("export failed", exc_info=(type(exc), exc, exc.__traceback__))
-            self.failed.emit(f"The export stopped because of an unexpected error ({type(exc).__name__}).")
-            return
+        return export_workspace(
+            request.workspace_dir, request.out_dir, request.formats, request.include_identifiers, on_progress, gradcam
+        )
+
+    def _on_exported(self, summary: ExportSummary) -> None:
+        self._running = False
         self.finished.emit(summary)
+
+    def _on_error(self, error: BaseException) -> None:
+        self._running = False
+        self.failed.emit(export_failure_sentence(error))
+
+
+def export_failure_sentence(error: BaseException) -> str:
+    """One sentence for the dialog; an unexpected error's details go to the log."""
+    if isinstance(error, UserFacingError):
+        return str(error)
+    log.error("export failed", exc_info=error)
+    return f"The export stopped because of an unexpected error ({type(error).__name__})."
 
 
 def summary_sentence(summary: ExportSummary) -> str:
