@@ -25,6 +25,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check busviewer tests benchmarks
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy  # the packages and settings in pyproject.toml [tool.mypy]
 
 bench: install
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/predict_speed.py

@@ -112,7 +112,7 @@ def _posterior_shadow(mask: np.ndarray) -> np.ndarray:
     """Darkening that starts below the lesion and deepens with distance, strongest behind its centre."""
     rows, cols = mask.shape
     shadow = np.ones(mask.shape)
-    covered = mask.any(axis=0)
+    covered = np.asarray(mask.any(axis=0))  # numpy types any(axis=...) as maybe a scalar
     if not covered.any():
         return shadow
     coverage = _blur(covered.astype(np.float64)[None, :], sigma=(0.0, cols / 80))[0]

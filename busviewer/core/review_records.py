@@ -139,9 +139,15 @@ def record_from_snapshot(snapshot: CaseSnapshot, saved: CaseRecord | None = None
 
 def _frame_review(frame: FrameSnapshot, saved: FrameReview | None) -> FrameReview:
     prediction = frame.prediction
+    ai_mask: np.ndarray | None
+    model_id: str | None
+    probabilities: tuple[float, float, float] | None
+    uncertainty: float | None
+    unfamiliar: bool | None
     if prediction is not None:
         ai_mask, model_id = prediction.mask, prediction.model_id
-        probabilities = tuple(float(p) for p in prediction.probabilities)
+        normal, benign, malignant = (float(p) for p in prediction.probabilities)  # CLASS_NAMES order
+        probabilities = (normal, benign, malignant)
         uncertainty = frame.uncertainty_score if frame.uncertainty_score is not None else prediction.uncertainty_score
         unfamiliar = familiarity_flag(prediction)
     elif saved is not None:
@@ -154,7 +160,7 @@ def _frame_review(frame: FrameSnapshot, saved: FrameReview | None) -> FrameRevie
         frame_index=frame.frame_index,
         ai_mask=ai_mask,
         ai_model_id=model_id,
-        ai_probabilities=probabilities,  # type: ignore[arg-type]
+        ai_probabilities=probabilities,
         current_mask=frame.mask,
         uncertainty_score=uncertainty,
         ai_unfamiliar=unfamiliar,

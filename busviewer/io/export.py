@@ -209,8 +209,8 @@ def export_case(
     def tag(index: int) -> str:
         return "" if scan.n_frames == 1 else f"_frame{index + 1:03d}"
 
-    masks = {i: _mask_of(record, i, scan) for i in reviewed}
-    masks = {i: mask for i, mask in masks.items() if mask is not None}
+    found = {i: _mask_of(record, i, scan) for i in reviewed}
+    masks = {i: mask for i, mask in found.items() if mask is not None}
     if "png" in formats:
         for index, mask in masks.items():
             written.append(case_dir / f"mask{tag(index)}.png")

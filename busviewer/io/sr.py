@@ -89,7 +89,8 @@ def write_dicom_sr(path: Path, source_dicom_path: Path, seg_path: Path, report: 
                 observer_person_context=hd.sr.ObserverContext(
                     observer_type=codes.DCM.Person,
                     observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(
-                        name=observer_person_name(report.reviewer),
+                        # highdicom annotates name as str, yet stores (and accepts) a PersonName.
+                        name=observer_person_name(report.reviewer),  # type: ignore[arg-type]
                         login_name=report.reviewer or None,
                     ),
                 ),

@@ -13,6 +13,7 @@ from typing import Any
 
 from busviewer.core.birads_finding import READER_FIELDS, check_reader_value
 from busviewer.core.case import CaseRecord, current_user, utc_now_iso
+from busviewer.io.store_part import StorePart
 
 BIRADS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS birads_choices (
@@ -24,11 +25,8 @@ CREATE TABLE IF NOT EXISTS case_comments (
 """
 
 
-class BiradsChoicesMixin:
+class BiradsChoicesMixin(StorePart):
     """Reads and audited writes of the reader's BI-RADS choices; needs the store's connection and helpers."""
-
-    # CaseStore provides the connection, _transaction, _require_case, _touch and _audit.
-    _conn: sqlite3.Connection
 
     def set_birads_choice(self, case_id: str, name: str, value: str | None, ai_value: str | None = None,
                           user: str | None = None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 from busviewer.core.case import CaseRecord, current_user, utc_now_iso
+from busviewer.io.store_part import StorePart
 
 KEY_FRAMES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS key_frames (
@@ -19,10 +20,8 @@ CREATE TABLE IF NOT EXISTS key_frames (
 """
 
 
-class KeyFramesMixin:
+class KeyFramesMixin(StorePart):
     """Reads and audited writes of each case's key frames; needs the store's connection and helpers."""
-
-    _conn: sqlite3.Connection
 
     def set_key_frame(self, case_id: str, frame_index: int, marked: bool, user: str | None = None) -> bool:
         """Mark (or unmark) one frame as a reviewed key frame; True when that changed anything.
@@ -33,11 +32,11 @@ class KeyFramesMixin:
             No case ``case_id`` in the store.
         """
         who, when = user or current_user(), utc_now_iso()
-        with self._transaction() as db:  # type: ignore[attr-defined]
-            self._require_case(db, case_id)  # type: ignore[attr-defined]
+        with self._transaction() as db:
+            self._require_case(db, case_id)
             changed = self._write_key_frame(db, case_id, int(frame_index), marked, who, when)
             if changed:
-                self._touch(db, case_id, who, when)  # type: ignore[attr-defined]
+                self._touch(db, case_id, who, when)
         return changed
 
     def key_frame_origins(self, case_id: str) -> dict[int, tuple[str, str]]:
@@ -73,5 +72,5 @@ class KeyFramesMixin:
         else:
             db.execute("DELETE FROM key_frames WHERE case_id = ? AND frame_index = ?", (case_id, index))
         action = "key_frame_marked" if marked else "key_frame_unmarked"
-        self._audit(db, case_id, index, who, when, action, {})  # type: ignore[attr-defined]
+        self._audit(db, case_id, index, who, when, action, {})
         return True

@@ -13,6 +13,7 @@ from typing import Any
 
 from busviewer.core.case import FrameReview
 from busviewer.core.prompts import Prompt
+from busviewer.io.store_part import StorePart
 
 PROMPTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS frame_prompts (
@@ -29,10 +30,8 @@ def _where(prompt: Prompt) -> dict[str, Any]:
     return {key: round(value, 1) if isinstance(value, float) else value for key, value in prompt.as_dict().items()}
 
 
-class PromptsMixin:
+class PromptsMixin(StorePart):
     """Reads and audited writes of each frame's prompts; needs the store's connection and ``_audit``."""
-
-    _conn: sqlite3.Connection
 
     def _sync_prompts(self, db: sqlite3.Connection, case_id: str, frame: FrameReview, who: str, when: str) -> bool:
         """Inside a frame write: make the stored prompts those of ``frame``; True (and one audit row) if they changed.
@@ -59,7 +58,7 @@ class PromptsMixin:
             "removed": [_where(p) for p in before if p not in wanted],
             "count": len(wanted),
         }
-        self._audit(db, case_id, frame.frame_index, who, when, "prompts_changed", details)  # type: ignore[attr-defined]
+        self._audit(db, case_id, frame.frame_index, who, when, "prompts_changed", details)
         return True
 
     def _prompts_of(self, case_id: str, frame_index: int) -> tuple[Prompt, ...]:

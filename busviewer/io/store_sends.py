@@ -6,11 +6,11 @@ The case list reads them to show what was sent where. :class:`CaseStore` mixes t
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from busviewer.core.case import current_user, utc_now_iso
 from busviewer.core.sends import SENT_KINDS, SendRecord
+from busviewer.io.store_part import StorePart
 
 SENDS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS pacs_sends (
@@ -21,10 +21,8 @@ CREATE INDEX IF NOT EXISTS pacs_sends_by_case ON pacs_sends (case_id, id);
 """
 
 
-class SendsMixin:
+class SendsMixin(StorePart):
     """Audited writes and reads of each case's PACS sends; needs the store's connection and helpers."""
-
-    _conn: sqlite3.Connection
 
     def record_send(self, case_id: str, node: str, what: Sequence[str], instances: int,
                     user: str | None = None) -> SendRecord:
@@ -41,11 +39,11 @@ class SendsMixin:
         if set(what) - set(SENT_KINDS):
             raise ValueError(f"kinds sent must be among {SENT_KINDS}, got {sorted(what)}")
         who, when = user or current_user(), utc_now_iso()
-        with self._transaction() as db:  # type: ignore[attr-defined]
-            self._require_case(db, case_id)  # type: ignore[attr-defined]
+        with self._transaction() as db:
+            self._require_case(db, case_id)
             db.execute("INSERT INTO pacs_sends (case_id, node, sent_at, sent_by, what, instances) VALUES (?, ?, ?, ?, ?, ?)",
                        (case_id, node, when, who, ",".join(kinds), int(instances)))
-            self._audit(db, case_id, None, who, when, "sent_to_pacs",  # type: ignore[attr-defined]
+            self._audit(db, case_id, None, who, when, "sent_to_pacs",
                         {"node": node, "what": list(kinds), "instances": int(instances)})
         return SendRecord(node, when, who, kinds, int(instances))
 

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from busviewer import __version__
 from busviewer.core.ai_remarks import ai_remarks
@@ -97,7 +98,7 @@ def summary_rows(
         BI-RADS findings per frame index (``finding_for``); without one a frame lists the reader's choices only.
     """
     rows = []
-    frames = [record.frames[index] for index in sorted(record.frames)] or [None]
+    frames: list[FrameReview | None] = [record.frames[index] for index in sorted(record.frames)] or [None]
     for frame in frames:
         index = frame.frame_index if frame is not None else 0
         probabilities = frame.ai_probabilities if frame is not None else None
@@ -135,14 +136,15 @@ def summary_rows(
     return rows
 
 
-def _remark_columns(frame: FrameReview | None) -> dict[str, object]:
+def _remark_columns(frame: FrameReview | None) -> dict[str, Any]:
     if frame is None:
         return {}
     remarks = ai_remarks(frame.ai_probabilities, frame.ai_mask, frame.ai_unfamiliar)
     return {"ai_unlike_training_scans": frame.ai_unfamiliar, "ai_remarks": " ".join(remarks) or None}
 
 
-def _birads_columns(record: CaseRecord, finding: BiradsFinding | None) -> dict[str, object]:
+def _birads_columns(record: CaseRecord, finding: BiradsFinding | None) -> dict[str, Any]:
+    # SummaryRow keywords named by the finding itself, values of several types: checked when the row is built.
     if finding is None:
         finding = BiradsFinding(ai=None, reader=record.birads_reader)
     return {**finding.summary_fields(), "comment": record.comment or None}

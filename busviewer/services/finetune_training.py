@@ -83,7 +83,8 @@ def _train_and_register(
         return outcome
 
     yield JobPhase("save")
-    settings = asdict(config) if is_dataclass(config) else dict(vars(config))
+    # A config instance (is_dataclass alone also accepts the class itself).
+    settings = asdict(config) if is_dataclass(config) and not isinstance(config, type) else dict(vars(config))
     settings["device"] = device
     outcome.after = summarise(result.after)
     outcome.accepted = bool(result.accepted)
