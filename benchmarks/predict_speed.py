@@ -15,13 +15,20 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
+
+    from busviewer.ml.inference import Predictor
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "data" / "busi" / "benign" / "benign (1).png"
 
 
-def _median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
+def _median_ms(fn: Callable[[], object], runs: int) -> float:
     for _ in range(3):
         fn()
     times = []
@@ -32,7 +39,7 @@ def _median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(times)
 
 
-def _frozen(network, batch):  # type: ignore[no-untyped-def]
+def _frozen(network: torch.nn.Module, batch: torch.Tensor) -> Callable[[], None]:
     """TorchScript trace, frozen and optimised for inference (folds BatchNorm, picks oneDNN kernels)."""
     import torch
 
@@ -95,7 +102,7 @@ def main() -> int:
             batch = torch.cat((batch, batch.flip(3)))
         batch_cl = batch.contiguous(memory_format=torch.channels_last)
 
-        def end_to_end(which=predictor) -> None:  # type: ignore[no-untyped-def]
+        def end_to_end(which: Predictor = predictor) -> None:
             scan = load_scan(path)
             which.predict(scan.grey_frame(0))
 

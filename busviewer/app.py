@@ -94,7 +94,7 @@ def _install_addons(window: MainWindow) -> None:
     for attribute, install, failure in addons:
         try:
             setattr(window, attribute, install(window))
-        except Exception:  # noqa: BLE001 - a broken add-on must not take the viewer down with it
+        except Exception:  # a broken add-on must not take the viewer down with it
             log.error("%s could not be installed", attribute, exc_info=True)
             window.show_error(f"{failure}; details are in the log file.")
 

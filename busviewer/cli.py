@@ -65,7 +65,7 @@ def run_guarded(action: Callable[[], int]) -> int:
     except MemoryError:
         print("error: the input needs more memory than this machine has.", file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001 - the last guard: a sentence for the user, the traceback for the log
+    except Exception as exc:  # the last guard: a sentence for the user, the traceback for the log
         logging.getLogger("busviewer").error("unexpected failure", exc_info=True)
         from busviewer.core.paths import log_file
 

@@ -233,7 +233,8 @@ class PacsDialog(QDialog):
         rows = self.study_table.selectionModel().selectedRows()
         return self._studies[rows[0].row()] if rows else None
 
-    def reject(self) -> None:  # noqa: D102 - closing cancels a running transfer, nothing half-done is kept
+    def reject(self) -> None:
+        """Closing cancels a running transfer; nothing half-done is kept."""
         self._cancel.set()
         super().reject()
 
@@ -263,7 +264,7 @@ class PacsDialog(QDialog):
                 result = job(generation) if pass_generation else job()
             except UserFacingError as exc:
                 self._relay.sig_failed.emit(generation, str(exc))
-            except Exception as exc:  # noqa: BLE001 - the worker's last guard: a sentence, the traceback to the log
+            except Exception as exc:  # the worker's last guard: a sentence, the traceback to the log
                 log.error("PACS %s failed", kind, exc_info=True)
                 self._relay.sig_failed.emit(generation, f"The PACS {kind} failed unexpectedly ({type(exc).__name__}).")
             else:

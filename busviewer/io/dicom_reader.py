@@ -127,7 +127,7 @@ def read_dataset(path: Path) -> Dataset:
             ds = pydicom.dcmread(path, force=True)
     except MemoryError as exc:
         raise ScanLoadError(f"{path.name} needs more memory than this machine has.") from exc
-    except Exception as exc:  # noqa: BLE001 - pydicom raises many types on damaged files; all mean "unreadable"
+    except Exception as exc:  # pydicom raises many types on damaged files; all mean "unreadable"
         log.debug("DICOM parse failed for %s: %s", path.name, type(exc).__name__)
         raise ScanLoadError(f"{path.name} is a damaged DICOM file and cannot be read.") from exc
     if len(ds) == 0:
@@ -237,7 +237,7 @@ def _transfer_syntax(ds: Dataset, name: str) -> UID:
 def _check_native_length(ds: Dataset, layout: PixelLayout, name: str) -> None:
     try:
         expected = get_expected_length(ds, "bytes")
-    except Exception as exc:  # noqa: BLE001 - any failure here means the header cannot describe the data
+    except Exception as exc:  # any failure here means the header cannot describe the data
         raise ScanLoadError(f"{name} has image attributes that do not describe a valid image.") from exc
     data = ds.PixelData
     actual = len(data)
@@ -268,7 +268,7 @@ def _check_encapsulated(ds: Dataset, layout: PixelLayout, name: str) -> None:
     try:
         (offset_table_length,) = struct.unpack("<I", data[4:8])
         n_fragments, _ = parse_fragments(data[8 + offset_table_length:])
-    except Exception as exc:  # noqa: BLE001 - malformed item structure of any kind
+    except Exception as exc:  # malformed item structure of any kind
         raise ScanLoadError(f"{name} has damaged compressed pixel data.") from exc
     if n_fragments < layout.frames:
         raise ScanLoadError(
@@ -284,7 +284,7 @@ def _decode(ds: Dataset, layout: PixelLayout, name: str) -> np.ndarray:
             array = ds.pixel_array
     except MemoryError as exc:
         raise ScanLoadError(f"{name} needs more memory to decode than this machine has.") from exc
-    except Exception as exc:  # noqa: BLE001 - decoders raise anything from ValueError to RuntimeError
+    except Exception as exc:  # decoders raise anything from ValueError to RuntimeError
         log.debug("pixel decoding failed for %s: %s: %s", name, type(exc).__name__, exc)
         raise ScanLoadError(
             f"{name} has pixel data that cannot be decoded as {layout.transfer_syntax.name}; the file is damaged "
@@ -329,7 +329,7 @@ def _apply_palette(raw: np.ndarray, ds: Dataset, name: str) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             rgb = apply_color_lut(raw, ds)
-    except Exception as exc:  # noqa: BLE001 - missing, short or malformed lookup tables
+    except Exception as exc:  # missing, short or malformed lookup tables
         raise ScanLoadError(f"{name} has a colour palette that is missing or damaged.") from exc
     if rgb.dtype == np.uint8:
         return np.ascontiguousarray(rgb)

@@ -9,10 +9,10 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from busviewer.core.atomic import atomic_write_with  # noqa: E402
+from busviewer.core.atomic import atomic_write_with
 
 
 def _save(fig: Any, path: Path) -> None:

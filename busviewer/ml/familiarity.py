@@ -98,7 +98,7 @@ def load_reference(weights: Path | None, model_id: str) -> FamiliarityReference 
         if meta.get("format") != "busviewer-familiarity-1" or precision.shape != (mean.size, mean.size):
             raise ValueError("not a familiarity reference")
         threshold, n_scans = float(meta["threshold"]), int(meta["n_scans"])
-    except Exception:  # noqa: BLE001 - a damaged reference only turns the check off
+    except Exception:  # a damaged reference only turns the check off
         log.warning("familiarity reference %s is unreadable; the check is off", path.name, exc_info=True)
         return None
     if meta.get("model_id") != model_id:

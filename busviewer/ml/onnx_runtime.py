@@ -63,7 +63,7 @@ def onnx_forward_for(network: torch.nn.Module, input_size: int, model_id: str) -
         if _agrees_with_torch(forward, network, input_size):
             return forward
         log.warning("ONNX Runtime disagrees with torch for %s; using torch", model_id)
-    except Exception:  # noqa: BLE001 - any exporter or runtime failure leaves the torch path in charge
+    except Exception:  # any exporter or runtime failure leaves the torch path in charge
         log.warning("ONNX Runtime unavailable for %s; using torch", model_id, exc_info=True)
     return None
 

@@ -241,7 +241,8 @@ def fit(
         model.train()
         if config.freeze_batchnorm:
             for module in network.modules():
-                if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                # _BatchNorm: torch's one base of every batch norm has no public name.
+                if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):  # noqa: SLF001
                     module.eval()
         totals = np.zeros(3)
         for step in range(steps_per_epoch):

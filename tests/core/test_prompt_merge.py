@@ -14,7 +14,7 @@ def _disc(shape: tuple[int, int], row: int, col: int, radius: int) -> np.ndarray
     return (rr - row) ** 2 + (cc - col) ** 2 <= radius**2
 
 
-def _apply(current: np.ndarray, merged) -> np.ndarray:  # noqa: ANN001 - MergedOutline
+def _apply(current: np.ndarray, merged) -> np.ndarray:  # MergedOutline
     out = current.copy()
     if merged.box is not None:
         r0, r1, c0, c1 = merged.box

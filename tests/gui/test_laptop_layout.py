@@ -115,7 +115,7 @@ def test_the_first_run_hint_shows_once(qtbot: QtBot) -> None:
     assert not again.first_run_hint.isVisible()
 
 
-def test_a_wide_case_list_gives_way_to_the_image(qtbot: QtBot, tmp_path) -> None:  # noqa: ANN001
+def test_a_wide_case_list_gives_way_to_the_image(qtbot: QtBot, tmp_path) -> None:
     from tests.gui.conftest import write_png
 
     window = laptop_window(qtbot)

@@ -112,7 +112,7 @@ class ComputeProcess:
                 kind, request_id, payload = conn.recv()
             except (EOFError, OSError):
                 break
-            except Exception:  # noqa: BLE001 - an unreadable reply must not kill the router
+            except Exception:  # an unreadable reply must not kill the router
                 log.error("unreadable reply from the compute process", exc_info=True)
                 continue
             with self._waiting_lock:

@@ -77,7 +77,7 @@ class Lane:
                 outcome = handler(LaneContext(self._models, request), request.body)
                 if isinstance(outcome, Generator):
                     outcome = self._drain(request, outcome)
-            except Exception as exc:  # noqa: BLE001 - every failure goes back to the waiting thread
+            except Exception as exc:  # every failure goes back to the waiting thread
                 if not isinstance(exc, UserFacingError):
                     log.error("compute request %s failed", kind, exc_info=True)
                 self._reply("error", request.request_id, _sendable(exc))
@@ -140,7 +140,7 @@ def serve(conn: Connection, log_path: str | None, task_table: str = PRODUCTION_T
                 conn.send((kind, request_id, payload))
         except (OSError, ValueError):
             log.info("the GUI process is gone; reply %s dropped", request_id)
-        except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be pickled
+        except Exception as exc:  # e.g. a result that cannot be pickled
             log.error("reply %s could not be sent", request_id, exc_info=True)
             with send_lock:
                 conn.send(("error", request_id, RuntimeError(f"the result could not be sent back ({type(exc).__name__})")))

@@ -175,7 +175,7 @@ def test_rapid_clicks_coalesce_and_the_newest_prompt_set_wins(
     computed: list[int] = []
     original = RemoteModel.outline_from_prompts
 
-    def counting(self: RemoteModel, grey: np.ndarray, prompts: tuple[Prompt, ...], *args: object, **kwargs: object):  # noqa: ANN202
+    def counting(self: RemoteModel, grey: np.ndarray, prompts: tuple[Prompt, ...], *args: object, **kwargs: object):
         computed.append(len(prompts))
         return original(self, grey, prompts, *args, **kwargs)
 
