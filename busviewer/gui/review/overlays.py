@@ -101,7 +101,7 @@ class MaskOverlay(pg.ImageItem):
         if rgb != self._rgb:
             self._rgb = rgb
             self._update_lut()
-            self.redraw_all()
+            self._recolour()
 
     def set_style(self, style: str) -> None:
         if style not in ("filled", "contour"):
@@ -109,14 +109,14 @@ class MaskOverlay(pg.ImageItem):
         if style != self._style:
             self._style = style
             self._update_lut()
-            self.redraw_all()
+            self._recolour()
 
     def set_outline_px(self, pixels: int) -> None:
         """Outline thickness in image pixels; the controller keeps it near 1.5 screen pixels."""
         pixels = max(1, int(pixels))
         if pixels != self._outline_px:
             self._outline_px = pixels
-            self.redraw_all()
+            self._recolour()
 
     def set_wanted_visible(self, visible: bool) -> None:
         """The reader's show/hide choice (the item also hides itself while there is no layer)."""
@@ -144,11 +144,23 @@ class MaskOverlay(pg.ImageItem):
         self.setImage(self._rgba, autoLevels=False)
         self.setRect(QRectF(0, 0, cols, rows))
         self.setVisible(self._wanted_visible)
+        self._recolour()
+
+    def _recolour(self) -> None:
+        """Paint the mask again in the current colour, style and outline, in place: every coloured pixel
+        (inside and outline) lies in the mask's bounding box, so only that box is drawn, not the frame."""
+        layer = self._layer
+        if layer is None or self._rgba.shape[:2] != layer.shape:
+            self.redraw_all()
+            return
+        self._bands = []
         data = layer.data
         row_any = np.flatnonzero(data.any(axis=1))
         if row_any.size == 0:
             return
-        self._queue_bands((int(row_any[0]), int(row_any[-1]) + 1, 0, cols))
+        row0, row1 = int(row_any[0]), int(row_any[-1]) + 1
+        col_any = np.flatnonzero(data[row0:row1].any(axis=0))
+        self._queue_bands((row0, row1, int(col_any[0]), int(col_any[-1]) + 1))
 
     def _queue_bands(self, box: Box) -> None:
         """Draw ``box`` now if it is small, else in bands of rows over the next event-loop turns."""

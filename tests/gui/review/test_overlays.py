@@ -75,3 +75,27 @@ def test_a_large_edit_is_drawn_in_bands_too(qtbot: QtBot, monkeypatch) -> None:
     bottom = int(np.flatnonzero(layer.data[:, 30])[-1])
     assert overlay.rgba[5, 30, 3] == 255 and overlay.rgba[bottom, 30, 3] == 255
     assert overlay.rgba[30, 30, 3] == 0
+
+
+def test_a_colour_style_or_outline_change_repaints_only_the_mask_box_and_equals_a_fresh_drawing(qtbot: QtBot) -> None:
+    layer = MaskLayer((300, 400))
+    layer.fill_polygon([(100, 150), (100, 250), (180, 250), (180, 150)])
+    layer.paint_disk(40, 40, 6, True)
+    overlay = _overlay_following(layer, "filled", 1)
+    painted: list[tuple[int, int, int, int]] = []
+    original = overlay._paint
+    overlay._paint = lambda box: (painted.append(box), original(box))  # type: ignore[method-assign]
+    for change in (lambda: overlay.set_reader_owned(False), lambda: overlay.set_style("contour"),
+                   lambda: overlay.set_outline_px(3)):  # fmt: skip
+        painted.clear()
+        change()
+        qtbot.waitUntil(lambda: not overlay.drawing, timeout=2000)
+        rows = sum(box[1] - box[0] for box in painted)
+        assert painted and all(box[2] >= 34 and box[3] <= 251 for box in painted), "columns outside the mask are left alone"
+        assert rows <= 181 - 34, "rows outside the mask are left alone"
+        fresh = MaskOverlay()
+        fresh.set_style(overlay.style)
+        fresh.set_outline_px(overlay.outline_px)
+        fresh.show_layer(layer, reader_owned=False)
+        qtbot.waitUntil(lambda fresh=fresh: not fresh.drawing, timeout=2000)
+        np.testing.assert_array_equal(overlay.rgba, fresh.rgba)
