@@ -15,6 +15,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         evaluate_cmd,
         export_cmd,
         finetune_cmd,
+        fit_birads_cmd,
         info_cmd,
         models_cmd,
         pacs_cmd,
@@ -112,6 +113,16 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     finetune.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     finetune.add_argument("--json", action="store_true", help="print one JSON object")
     finetune.set_defaults(handler=finetune_cmd.run)
+
+    fit_birads = sub.add_parser("fit-birads", help="refit the BI-RADS descriptor heads on a table's design rows")
+    fit_birads.add_argument("data_dir", type=Path, metavar="DATA_DIR", help="BUSI-layout folder with the table's images and masks")
+    fit_birads.add_argument("--birads", type=Path, required=True, metavar="TABLE.csv",
+                            help="radiologist's table (BrEaST clinical.csv columns); only external_validation false rows are read")
+    fit_birads.add_argument("--out", type=Path, required=True, help="heads file to write (resources/birads_heads.json ships)")
+    fit_birads.add_argument("--weights", type=Path, default=None, help="network whose malignancy probability the category head may read")
+    fit_birads.add_argument("--no-probability", action="store_true", help="do not run the network (no category head)")
+    fit_birads.add_argument("--json", action="store_true", help="print one JSON object")
+    fit_birads.set_defaults(handler=fit_birads_cmd.run)
 
     ensemble = sub.add_parser("ensemble", help="store several trained weights files as one model that averages them")
     ensemble.add_argument("members", type=Path, nargs="+", help="weights files (.safetensors) trained at one input size")

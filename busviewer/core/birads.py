@@ -4,16 +4,19 @@ The descriptors come from the image and the current mask (so they follow the rea
 shape, orientation and margin from the outline; echo pattern and posterior features from grey levels
 inside, around and beneath the lesion. Every threshold is here, chosen on the 171 BrEaST cases outside
 its external-validation part and written into the model card (``models/README.md``, "BI-RADS descriptors").
+Where a learned head (:mod:`busviewer.core.birads_heads`) measured better in cross-validation on those
+cases, it decides instead of the rule; ``BiradsAssessment.methods`` says which decided each word.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from busviewer.core.birads_features import LesionFeatures, lesion_features
+from busviewer.core.birads_heads import CIRCUMSCRIBED_WORDS, BiradsHeads, LogisticHead, shipped_heads
 from busviewer.core.constants import CLASS_NAMES
 
 SHAPES = ("oval", "round", "irregular")
@@ -59,6 +62,8 @@ ENHANCEMENT_RATIO = 1.25  # beneath / beside grey
 SHADOWING_RATIO = 0.75
 #: Suspicious descriptor points -> category index: 0 -> 3, 1 -> 4A, 2 -> 4B, 3 -> 4C, 4+ -> 5.
 _POINTS_TO_CATEGORY = (1, 2, 3, 4, 5, 5)
+#: Who decided a word: a threshold rule of this module or a learned head.
+RULE, LEARNED = "rule", "learned"
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,8 @@ class BiradsAssessment:
     category_from_probability: str | None
     reason: str
     features: LesionFeatures
+    #: ``rule`` or ``learned`` per descriptor and for the category.
+    methods: dict[str, str] = field(default_factory=dict)
 
     def descriptors(self) -> dict[str, Descriptor]:
         """The five descriptors by name, in report order."""
@@ -96,6 +103,7 @@ class BiradsAssessment:
         out["category_from_probability"] = self.category_from_probability
         out["malignancy_probability"] = self.malignancy_probability
         out["reason"] = self.reason
+        out["methods"] = dict(self.methods)
         return out
 
 
@@ -140,6 +148,11 @@ def describe(features: LesionFeatures) -> dict[str, Descriptor]:
 def _margin(f: LesionFeatures, irregular: bool, solid_sure: float) -> Descriptor:
     if not irregular:
         return Descriptor("circumscribed", solid_sure)
+    return _margin_subtype(f, solid_sure)
+
+
+def _margin_subtype(f: LesionFeatures, solid_sure: float) -> Descriptor:
+    """Which way a not circumscribed margin is so: spiculated, angular, microlobulated, else indistinct."""
     if f.spikes >= SPICULATED_SPIKES:
         return Descriptor("spiculated", min(solid_sure, _sure(f.spikes - SPICULATED_SPIKES + 0.5, 2.0)))
     if f.corners >= ANGULAR_CORNERS:
@@ -179,6 +192,49 @@ def _posterior(f: LesionFeatures) -> Descriptor:
     return Descriptor("none", _sure(min(bright - ratio, ratio - dark), 0.15))
 
 
+def _learned(head: LogisticHead, features: LesionFeatures, probability: float | None = None) -> Descriptor:
+    chances = head.probabilities(features, probability)
+    word = max(chances, key=chances.__getitem__)
+    return Descriptor(word, chances[word])
+
+
+def describe_with(features: LesionFeatures, heads: BiradsHeads) -> tuple[dict[str, Descriptor], dict[str, str]]:
+    """The descriptors by the shipped choice of rule or head per descriptor, and which decided each.
+
+    The margin is decided in two steps, each by its head or its rule: circumscribed or not, then, when
+    not, which way (spiculated, angular, microlobulated, indistinct).
+    """
+    found = describe(features)
+    methods = dict.fromkeys(DESCRIPTORS, RULE)
+    for name in DESCRIPTORS:
+        head = heads.get(name)
+        if head is not None:
+            found[name], methods[name] = _learned(head, features), LEARNED
+    circumscribed_head, subtype_head = heads.get("margin_circumscribed"), heads.get("margin_subtype")
+    if circumscribed_head is not None or subtype_head is not None:
+        solid_sure = _sure(features.solidity - IRREGULAR_SOLIDITY, 0.03)
+        step = found["margin"]
+        if circumscribed_head is not None:
+            chances = circumscribed_head.probabilities(features)
+            word = max(CIRCUMSCRIBED_WORDS, key=chances.__getitem__)
+            step, solid_sure = Descriptor(word, chances[word]), chances[word]
+        if step.value == "circumscribed":
+            found["margin"] = Descriptor("circumscribed", step.confidence)
+        else:
+            subtype = _learned(subtype_head, features) if subtype_head is not None else _margin_subtype(features, solid_sure)
+            found["margin"] = Descriptor(subtype.value, min(solid_sure, subtype.confidence))
+        methods["margin"] = LEARNED
+    return found, methods
+
+
+def learned_category(head: LogisticHead, features: LesionFeatures, probability: float | None) -> str:
+    """The category of the learned category head: its expected category index, rounded (the choice that
+    quadratic-weighted agreement rewards)."""
+    chances = head.probabilities(features, probability)
+    expected = sum(CATEGORIES.index(word) * p for word, p in chances.items())
+    return CATEGORIES[int(min(max(round(expected), 0), len(CATEGORIES) - 1))]
+
+
 def suspicious_points(descriptors: dict[str, Descriptor]) -> int:
     """Points for suspicious descriptors: irregular shape 2 (it also makes the margin not circumscribed),
     not parallel 1, posterior shadowing 1, a spiculated or angular margin 1."""
@@ -215,10 +271,13 @@ def suggest_category(descriptors: dict[str, Descriptor], probability: float | No
     return CATEGORIES[math.ceil((level + band) / 2)]
 
 
-def reason_line(descriptors: dict[str, Descriptor], probability: float | None, category: str) -> str:
+def reason_line(descriptors: dict[str, Descriptor], probability: float | None, category: str,
+                learned: bool = False) -> str:
     """One line for the reader, e.g. ``irregular, not circumscribed, not parallel; malignancy 0.62 -> 4C``.
 
-    When the descriptors and the probability band point to different categories, both are named.
+    When the descriptors and the probability band point to different categories, both are named;
+    ``learned``: the category came from the learned head, which weighs the probability with the lesion's
+    features.
     """
     margin = descriptors["margin"].value
     words = [descriptors["shape"].value,
@@ -227,7 +286,10 @@ def reason_line(descriptors: dict[str, Descriptor], probability: float | None, c
     posterior = descriptors["posterior_features"].value
     if posterior != "none":
         words.append(f"posterior {posterior}")
-    if is_simple_cyst(descriptors):
+    if learned:
+        weighed = f"malignancy {probability:.2f} ({category_for_probability(probability)}) with" if probability is not None else "from"
+        tail = f"{weighed} the lesion's features -> {category}"
+    elif is_simple_cyst(descriptors):
         tail = f"simple cyst -> {category}"
     elif probability is None:
         tail = f"-> {category}"
@@ -239,7 +301,8 @@ def reason_line(descriptors: dict[str, Descriptor], probability: float | None, c
     return f"{', '.join(words)}; {tail}"
 
 
-def assess_lesion(image: np.ndarray, mask: np.ndarray, probabilities: object | None = None) -> BiradsAssessment | None:
+def assess_lesion(image: np.ndarray, mask: np.ndarray, probabilities: object | None = None,
+                  heads: BiradsHeads | None = None) -> BiradsAssessment | None:
     """Describe the largest lesion of ``mask`` in ``image`` and suggest its category.
 
     Parameters
@@ -250,6 +313,9 @@ def assess_lesion(image: np.ndarray, mask: np.ndarray, probabilities: object | N
         bool (H, W) current lesion mask.
     probabilities
         The network's class probabilities in ``CLASS_NAMES`` order, or None (descriptors only).
+    heads
+        Learned heads; by default the shipped ones (``resources/birads_heads.json``), ``NO_HEADS`` for
+        the rules alone.
 
     Returns
     -------
@@ -259,11 +325,18 @@ def assess_lesion(image: np.ndarray, mask: np.ndarray, probabilities: object | N
     features = lesion_features(np.asarray(image), np.asarray(mask, dtype=bool))
     if features is None:
         return None
-    found = describe(features)
+    heads = shipped_heads() if heads is None else heads
+    found, methods = describe_with(features, heads)
     probability = malignancy_probability(probabilities) if probabilities is not None else None
-    category = suggest_category(found, probability)
+    category_head = heads.get("category")
+    learned = category_head is not None and (probability is not None or not category_head.reads_probability)
+    if learned and category_head is not None:
+        category = learned_category(category_head, features, probability)
+    else:
+        category = suggest_category(found, probability)
+    methods["category"] = LEARNED if learned else RULE
     return BiradsAssessment(
         **found, malignancy_probability=probability, category=category,
         category_from_probability=category_for_probability(probability) if probability is not None else None,
-        reason=reason_line(found, probability, category), features=features,
+        reason=reason_line(found, probability, category, learned), features=features, methods=methods,
     )
