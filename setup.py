@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent
 #: What each shipped folder contributes (kept in step with ``packaging/busviewer.spec``).
 SHIPPED = {
     "models": ("*.safetensors", "README.md"),
-    "resources": ("*.png", "*.svg"),
+    "resources": ("*.png", "*.svg", "*.json"),
 }
 
 

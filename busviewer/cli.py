@@ -14,7 +14,7 @@ from busviewer.core.errors import UserFacingError
 
 log = logging.getLogger("busviewer")
 
-SUBCOMMANDS = ("info", "train", "evaluate", "predict", "export", "finetune", "ensemble", "models", "reference", "pacs")
+SUBCOMMANDS = ("info", "train", "evaluate", "predict", "export", "finetune", "ensemble", "models", "reference", "pacs", "fit-birads")
 
 
 def setup_logging(verbose: bool = False) -> None:

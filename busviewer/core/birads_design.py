@@ -97,7 +97,7 @@ def _irregular(features: LesionFeatures) -> LesionFeatures:
 
 
 def design_heads(lesions: Sequence[DesignLesion], targets: Sequence[str] = tuple(HEAD_INPUTS),
-                 seeds: Sequence[int] = SEEDS) -> tuple[BiradsHeads, dict[str, Any]]:
+                 seeds: Sequence[int] | None = None) -> tuple[BiradsHeads, dict[str, Any]]:
     """Cross-validate every head against its rule; fit the heads that win on all the design lesions.
 
     Returns
@@ -106,6 +106,7 @@ def design_heads(lesions: Sequence[DesignLesion], targets: Sequence[str] = tuple
         The heads kept and, per target, the rule's and the head's agreement (kappa; quadratic-weighted
         for the category), the head's settings and whether it was kept.
     """
+    seeds = SEEDS if seeds is None else seeds
     kept: dict[str, LogisticHead] = {}
     report: dict[str, Any] = {}
     for target in targets:
