@@ -17,6 +17,7 @@ from busviewer.core.mask import MaskLayer
 from busviewer.core.prediction import Prediction
 from busviewer.core.prompts import Prompt
 from busviewer.core.review_state import FrameState, ReviewState
+from busviewer.core.sends import SendRecord
 
 #: Statuses only the reader sets; edits and new AI proposals leave them as they are.
 READER_DECISIONS = frozenset({ReviewStatus.APPROVED, ReviewStatus.FLAGGED})
@@ -131,6 +132,7 @@ def record_from_snapshot(snapshot: CaseSnapshot, saved: CaseRecord | None = None
         birads_reader=dict(snapshot.birads_reader),
         comment=snapshot.comment,
         key_frames=snapshot.key_frames,
+        sends=saved.sends if saved is not None else (),
     )
     kept = saved.status if saved is not None and saved.status in READER_DECISIONS else None
     record.status = kept if kept is not None else status_from_masks(record)
@@ -235,12 +237,14 @@ class CaseRow:
     has_mask: bool = False
     #: The AI flagged the scan as unlike its training scans.
     unfamiliar: bool = False
+    #: What was sent to which PACS (``CaseRecord.sends``).
+    sends: tuple[SendRecord, ...] = ()
 
     @classmethod
     def of(cls, record: CaseRecord) -> CaseRow:
         return cls(record.status, record.reviewer_class, record.ai_class, record.risk_score, doubt_of(record),
                    record.birads_reader.get("category"), any(f.has_mask for f in record.frames.values()),
-                   unfamiliar=record.ai_unfamiliar)
+                   unfamiliar=record.ai_unfamiliar, sends=record.sends)
 
     @property
     def status_text(self) -> str:

@@ -1,5 +1,6 @@
-"""The workspace's columns in the case list: Status, Class, AI malignancy score, Doubt and BI-RADS, and the search
-for unreviewed cases. A scan the AI flagged as unlike its training scans carries a warning sign in its score cell."""
+"""The workspace's columns in the case list: Status, Class, AI malignancy score, Doubt, BI-RADS and what was sent
+to a PACS, and the search for unreviewed cases. A scan the AI flagged as unlike its training scans carries a
+warning sign in its score cell."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from busviewer.core.birads import CATEGORIES
 from busviewer.core.case import ReviewStatus
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.review_records import AWAITING_REVIEW, STATUS_ORDER, CaseRow
+from busviewer.core.sends import sent_text
 from busviewer.gui import theme
 from busviewer.gui.case_list import CaseListPanel
 
 #: The score column is named for what it is: the class head's calibrated malignant probability, not a risk.
 SCORE_COLUMN = SCORE_NAME
-COLUMNS = ("Status", "Class", SCORE_COLUMN, "Doubt", "BI-RADS")
+COLUMNS = ("Status", "Class", SCORE_COLUMN, "Doubt", "BI-RADS", "PACS")
 #: Beside the score of a scan unlike the AI's training scans.
 UNFAMILIAR_SIGN = "⚠"
 
@@ -29,7 +31,9 @@ _STATUS_COLOURS = {
     ReviewStatus.UNREVIEWED: theme.TEXT_DIM,
 }
 #: The longest text each column shows.
-_WIDEST_TEXTS = ("AI proposed", "malignant", f"{UNFAMILIAR_SIGN} 100 %", "0.00", "4C")
+#: The PACS cell shows the newest node a case went to; its tooltip says what went where and when.
+_PACS_CELL_CHARS = 10
+_WIDEST_TEXTS = ("AI proposed", "malignant", f"{UNFAMILIAR_SIGN} 100 %", "0.00", "4C", "→ " + "W" * 7)
 _SORT_ARROW = 14
 _PADDING = 14
 _HEADER_TIPS = {
@@ -38,6 +42,7 @@ _HEADER_TIPS = {
     SCORE_COLUMN: f"{SCORE_TIP}. {UNFAMILIAR_SIGN}: {UNFAMILIAR_REMARK}",
     "Doubt": "The AI's uncertainty along the lesion border (0 sure - 1 unsure)",
     "BI-RADS": "Your BI-RADS assessment category (empty until you give one)",
+    "PACS": "The PACS node this case's SEG/SR/PDF were last sent to (the tooltip lists what went where)",
 }
 #: Shell status of a file that did not open; such cases keep that text and sort last.
 _UNREADABLE = "unreadable"
@@ -156,3 +161,8 @@ class CaseColumns:
         panel.set_column(path, "Doubt", row.doubt_text, row.doubt)
         category = row.birads_category
         panel.set_column(path, "BI-RADS", category or "", CATEGORIES.index(category) if category in CATEGORIES else None)
+        newest = max(row.sends, key=lambda record: record.at, default=None)
+        node = newest.node if newest is not None else ""
+        short = node if len(node) <= _PACS_CELL_CHARS else node[: _PACS_CELL_CHARS - 1] + "…"
+        panel.set_column(path, "PACS", f"→ {short}" if newest is not None else "", None, theme.SUCCESS)
+        panel.set_tooltip(path, "PACS", f"Sent: {sent_text(row.sends)}" if row.sends else "")

@@ -294,7 +294,22 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
         worker = self.worker
         self.export_dialog = ExportDialog(self.window, self.workspace_dir, self._weights(),
                                           wait_for_saves=worker.wait_idle if worker is not None else None)
+        self.export_dialog.sig_sent.connect(self.reload_rows)
         self.export_dialog.show()
+
+    def reload_rows(self, case_ids: list[str]) -> None:
+        """Read the rows of ``case_ids`` again (e.g. after a send to a PACS); they arrive as saved rows do."""
+        worker, wanted = self.worker, list(case_ids)
+        if worker is None:
+            return
+
+        def job(store: CaseStore) -> None:
+            for case_id in wanted:
+                record = store.get_case(case_id, with_masks=False)
+                if record is not None:
+                    self._sig_row_saved.emit(case_id, CaseRow.of(record))
+
+        worker.submit(job)
 
     def _weights(self) -> tuple[Path, str] | None:
         proposal = getattr(self.review, "proposal", None)

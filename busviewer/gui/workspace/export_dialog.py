@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
 
 from busviewer.gui import theme
 from busviewer.gui.workspace.export_job import ExportJob, ExportRequest, summary_sentence
+from busviewer.gui.workspace.send_box import SendBox
 from busviewer.io.export import ALL_FORMATS, ExportSummary
+from busviewer.io.pacs.nodes import PacsSettings
 
 #: What each format is called in the dialog, in ``ALL_FORMATS`` order.
 FORMAT_LABELS = {
@@ -55,10 +57,19 @@ class ExportDialog(QDialog):
         The workspace to export.
     weights
         (weights file, device) for the reports' Grad-CAM thumbnails, or None to leave them out.
+    pacs_settings
+        The PACS nodes to offer for sending (default: those saved in Settings).
+
+    Signals
+    -------
+    sig_sent(object)
+        Case ids whose SEG/SR/PDF reached a PACS (their send records are in the store).
     """
 
+    sig_sent = Signal(object)
+
     def __init__(self, window: Any, workspace_dir: Path, weights: tuple[Path, str] | None = None,
-                 wait_for_saves: Callable[[], None] | None = None) -> None:
+                 wait_for_saves: Callable[[], None] | None = None, pacs_settings: PacsSettings | None = None) -> None:
         super().__init__(window)
         self.setWindowTitle("Export review")
         self.setObjectName("exportDialog")
@@ -109,6 +120,10 @@ class ExportDialog(QDialog):
                          "source's patient module so a PACS can file them).")  # fmt: skip
         privacy.setWordWrap(True)
         privacy.setStyleSheet(f"color: {theme.TEXT_DIM};")
+        self.send_box = SendBox(pacs_settings, self)
+        self.format_boxes["pdf"].toggled.connect(self.send_box.set_pdf_allowed)
+        self.send_box.sig_sent.connect(self.sig_sent)
+        self.send_box.sig_done.connect(self._on_sent)
 
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
@@ -137,6 +152,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.identifiers)
         layout.addWidget(self.identifier_warning)
         layout.addWidget(privacy)
+        layout.addWidget(self.send_box)
         layout.addWidget(self.progress)
         layout.addWidget(self.result)
         layout.addWidget(self.skipped)
@@ -169,18 +185,24 @@ class ExportDialog(QDialog):
         height = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
         self.resize(self.width(), max(height, layout.totalMinimumSize().height()))
 
+    @property
+    def busy(self) -> bool:
+        """Exporting, or sending what was exported."""
+        return (self.job is not None and self.job.running) or self.send_box.running
+
     def _update_buttons(self) -> None:
-        running = self.job is not None and self.job.running
+        running = self.busy
         self.export_button.setEnabled(not running and bool(self.selected_formats()))
         self.cancel_button.setVisible(running)
         self.close_button.setEnabled(not running)
         for widget in (self.destination, self.identifiers, *self.format_boxes.values()):
             widget.setEnabled(not running)
+        self.send_box.set_editable(not running)
 
     # ------------------------------------------------------------------- run
     def start(self) -> None:
-        """Export with the choices shown (on a background thread)."""
-        if self.job is not None and self.job.running:
+        """Export with the choices shown (on a background thread), then send when asked to."""
+        if self.busy:
             return
         text = self.destination.text().strip()
         if not text:
@@ -208,6 +230,9 @@ class ExportDialog(QDialog):
         if self.job is not None and self.job.running:
             self.job.cancel()
             self.result.setText("Stopping after the case being written…")
+        elif self.send_box.running:
+            self.send_box.cancel()
+            self.result.setText("Stopping after the object being sent…")
 
     def _on_progress(self, done: int, total: int, _case_id: str) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -217,8 +242,11 @@ class ExportDialog(QDialog):
     def _on_finished(self, summary: object) -> None:
         assert isinstance(summary, ExportSummary)
         self.summary = summary
+        sending = self.send_box.wanted and not summary.cancelled and not self._close_when_done
+        if sending:
+            self.send_box.start(summary, self.workspace_dir, self.identifiers.isChecked())
         self.job_done()
-        self.result.setText(summary_sentence(summary))
+        self.result.setText(summary_sentence(summary) + (" Sending…" if sending else ""))
         if summary.skipped:
             self.skipped.addItems(summary.skipped)
             self.skipped.setVisible(True)
@@ -234,23 +262,37 @@ class ExportDialog(QDialog):
         self.result.setText("")
         self.window_.show_error(sentence)
 
+    def _on_sent(self, sentence: str, failed: bool) -> None:
+        exported = summary_sentence(self.summary) if self.summary is not None else ""
+        self.result.setText(f"{exported} {sentence}".strip())
+        if self.send_box.failures:
+            self.skipped.addItems(self.send_box.failures)
+            self.skipped.setVisible(True)
+        self._fit_height()
+        if failed and not self.send_box.failures:
+            self.window_.show_error(sentence)  # the node itself failed: nothing was sent
+        self.window_.show_status(sentence, 6000)
+        self.job_done()
+
     def job_done(self) -> None:
         if self.job is not None:
             self.job.wait(5.0)
         self._update_buttons()
+        if self.send_box.running:
+            return
         if self._close_when_done:
             self._close_when_done = False
             QTimer.singleShot(0, self.close)
 
     def reject(self) -> None:
         # Escape while exporting stops the export instead of hiding a dialog that is still working.
-        if self.job is not None and self.job.running:
+        if self.busy:
             self.cancel()
             return
         super().reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if self.job is not None and self.job.running:
+        if self.busy:
             # The case being written must not be left half-done, and the window must not wait for it:
             # stop after that case, and close when the job says it has ended.
             self.cancel()

@@ -40,9 +40,9 @@ def test_export_dialog_writes_every_format_with_gradcam(
     qtbot: QtBot, make_window: WindowFactory, scan_folder: Path, tmp_path: Path, monkeypatch
 ) -> None:
     reports = []
-    real_writer = export_module.write_pdf_report
-    monkeypatch.setattr(export_module, "write_pdf_report",
-                        lambda path, report, **kw: (reports.append(report), real_writer(path, report, **kw)))  # fmt: skip
+    real_writer = export_module.write_pdf_reports
+    monkeypatch.setattr(export_module, "write_pdf_reports",
+                        lambda path, pages, **kw: (reports.extend(pages), real_writer(path, pages, **kw)))  # fmt: skip
     window = make_window()
     _review_two_cases(qtbot, window, scan_folder)
     before = _files(scan_folder)

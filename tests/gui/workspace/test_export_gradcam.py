@@ -33,13 +33,13 @@ def workspace(tmp_path: Path) -> Path:
 def pdf_reports(monkeypatch: pytest.MonkeyPatch) -> list:
     """Every report handed to the PDF writer (the PDF is still written)."""
     reports: list = []
-    real_writer = export_module.write_pdf_report
+    real_writer = export_module.write_pdf_reports
 
-    def spy(path, report, **kwargs):  # type: ignore[no-untyped-def]
-        reports.append(report)
-        return real_writer(path, report, **kwargs)
+    def spy(path, case_reports, **kwargs):  # type: ignore[no-untyped-def]
+        reports.extend(case_reports)
+        return real_writer(path, case_reports, **kwargs)
 
-    monkeypatch.setattr(export_module, "write_pdf_report", spy)
+    monkeypatch.setattr(export_module, "write_pdf_reports", spy)
     return reports
 
 
