@@ -34,6 +34,20 @@ def _garbage_collected_on_the_main_thread() -> Iterator[None]:
         collect_due()
 
 
+@pytest.fixture(scope="session")
+def tiny_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An untrained network with a few channels: fast on CPU, same file format as the real model."""
+    import torch
+
+    from busviewer.ml.checkpoint import save_weights
+    from busviewer.ml.network import build_network
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("weights") / "tiny.safetensors"
+    save_weights(build_network(channels=(4, 8, 16)), path)
+    return path
+
+
 @pytest.fixture
 def shared_dicom_dir() -> Path:
     folder = SHARED_DATA / "dicom"

@@ -18,18 +18,10 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
     """
     path = Path(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, _default_mode())
-        os.replace(tmp_name, path)
-        _fsync_dir(path.parent)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
+    with _replacing(path, tmp_name), os.fdopen(fd, mode) as handle:
+        yield handle
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -48,10 +40,17 @@ def atomic_write_with(path: Path, writer: Callable[[Path], None]) -> None:
     path = Path(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=path.parent)
     os.close(fd)
-    try:
+    with _replacing(path, tmp_name):
         writer(Path(tmp_name))
         with open(tmp_name, "rb+") as handle:
             os.fsync(handle.fileno())
+
+
+@contextlib.contextmanager
+def _replacing(path: Path, tmp_name: str) -> Iterator[None]:
+    """Once the body has written and synced ``tmp_name``, give it ``path``'s name; on any failure remove it."""
+    try:
+        yield
         os.chmod(tmp_name, _default_mode())
         os.replace(tmp_name, path)
         _fsync_dir(path.parent)

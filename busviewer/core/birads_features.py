@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from typing import TypedDict
+from typing import Any
 
 import numpy as np
 from scipy import ndimage
@@ -131,6 +131,7 @@ def lesion_features(image: np.ndarray, mask: np.ndarray) -> LesionFeatures | Non
         grey = _block_mean(grey, factor)
         piece = _block_mean(piece.astype(np.float32), factor) > 0.5
     intensity = _intensities(grey, piece)
+    # The two parts name LesionFeatures' fields (ints and floats): checked when it is built.
     return LesionFeatures(**geometry, **intensity)
 
 
@@ -151,32 +152,7 @@ def _shrunk(piece: np.ndarray, steps: int) -> np.ndarray:
     return (ndimage.distance_transform_cdt(padded, metric="taxicab") > steps)[1:-1, 1:-1]
 
 
-class _Geometry(TypedDict):
-    """The outline's share of :class:`LesionFeatures`."""
-
-    aspect: float
-    ellipse_iou: float
-    solidity: float
-    roughness: float
-    spikes: int
-    corners: int
-    tilt_deg: float
-    depth_width: float
-
-
-class _Intensities(TypedDict):
-    """The grey levels' share of :class:`LesionFeatures`."""
-
-    edge_contrast: float
-    echo_ratio: float
-    inner_spread: float
-    dark_fraction: float
-    posterior_ratio: float
-    posterior_left: float
-    posterior_right: float
-
-
-def _geometry(piece: np.ndarray) -> _Geometry:
+def _geometry(piece: np.ndarray) -> dict[str, Any]:
     rows, cols = np.nonzero(piece)
     r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     crop = piece[r0:r1, c0:c1]
@@ -284,7 +260,7 @@ def _convex_hull(points: np.ndarray) -> np.ndarray:
     return unique[ConvexHull(unique).vertices]
 
 
-def _intensities(grey: np.ndarray, piece: np.ndarray) -> _Intensities:
+def _intensities(grey: np.ndarray, piece: np.ndarray) -> dict[str, Any]:
     area = float(piece.sum())
     radius = math.sqrt(area / math.pi)
     tissue = grey > _BACKGROUND_GREY

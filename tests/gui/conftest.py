@@ -26,20 +26,6 @@ def _collect_on_the_gui_thread(qapp) -> None:
     collect_on_gui_thread()
 
 
-@pytest.fixture(scope="session")
-def tiny_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An untrained network with a few channels: fast on CPU, same file format as the real model."""
-    import torch
-
-    from busviewer.ml.checkpoint import save_weights
-    from busviewer.ml.network import build_network
-
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("weights") / "tiny.safetensors"
-    save_weights(build_network(channels=(4, 8, 16)), path)
-    return path
-
-
 @pytest.fixture
 def main_window(qtbot: QtBot) -> Iterator[MainWindow]:
     """A shown main window without the review workspace (tests of the shell alone)."""
