@@ -82,6 +82,7 @@ def _install_addons(window: MainWindow) -> None:
     from busviewer.gui.pacs_dialog import install_pacs
     from busviewer.gui.review import install_review
     from busviewer.gui.reviewer_name import install_reviewer_name
+    from busviewer.gui.settings_dialog import install_settings
     from busviewer.gui.workspace import install_workspace
 
     addons = (
@@ -90,6 +91,7 @@ def _install_addons(window: MainWindow) -> None:
         ("workspace", install_workspace, "Saving the review could not be started"),
         ("pacs", install_pacs, "Opening from PACS could not be started"),
         ("reviewer_name", install_reviewer_name, "The reviewer name setting could not be started"),
+        ("settings_action", install_settings, "The settings could not be started"),
     )
     for attribute, install, failure in addons:
         try:

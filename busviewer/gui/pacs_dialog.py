@@ -229,6 +229,14 @@ class PacsDialog(QDialog):
         self._cancel.set()
         self.status_label.setText("Cancelling…")
 
+    def set_settings(self, settings: PacsSettings) -> None:
+        """Offer the nodes of ``settings`` (the text typed in the node box stays)."""
+        self.settings = settings
+        typed = self.node_box.currentText()
+        self.node_box.clear()
+        self.node_box.addItems([node.name for node in settings.nodes])
+        self.node_box.setCurrentText(typed)
+
     def selected_study(self) -> dict[str, Any] | None:
         rows = self.study_table.selectionModel().selectedRows()
         return self._studies[rows[0].row()] if rows else None
@@ -363,6 +371,8 @@ def install_pacs(window: Any) -> QAction:
         if dialog is None:
             dialog = holder["dialog"] = PacsDialog(window)
             dialog.sig_retrieved.connect(lambda scans: (dialog.accept(), window.open_paths(scans)) if scans else None)
+        else:
+            dialog.set_settings(load_pacs_settings())  # nodes edited in Settings since it was last shown
         dialog.show()
         dialog.raise_()
 
