@@ -223,8 +223,9 @@ class MainWindow(QMainWindow):
         self._action(self.view_menu, "First Frame", lambda: self.cine_bar.go_to(0), "Home")
         self._action(self.view_menu, "Last Frame", lambda: self.cine_bar.go_to(-1), "End")
         self.view_menu.addSeparator()
-        self._action(self.view_menu, "&Next Case", self.next_case, "PgDown", "N")
-        self._action(self.view_menu, "Pre&vious Case", self.previous_case, "PgUp", "P")
+        # Page keys only, as a pair: the letter P is the review's Point tool.
+        self._action(self.view_menu, "&Next Case", self.next_case, "PgDown")
+        self._action(self.view_menu, "Pre&vious Case", self.previous_case, "PgUp")
         self.view_menu.addSeparator()
         self._action(self.view_menu, "F&ull Screen", self._toggle_full_screen, "F11")
         self.panels_menu = self.view_menu.addMenu("&Panels")
