@@ -25,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from busviewer.io.busi import list_busi_cases, load_busi_case
     from busviewer.ml.checkpoint import load_weights, save_weights
     from busviewer.ml.device import use_all_cores
+    from busviewer.ml.familiarity import carry_reference
     from busviewer.ml.finetune import FineTuneConfig, PhaseRecord, fine_tune, summarise
     from busviewer.ml.train import EpochRecord
 
@@ -61,12 +62,14 @@ def run(args: argparse.Namespace) -> int:
     }
     base.network.load_state_dict(result.state)
     model_id = save_weights(base.network.cpu(), args.out, metadata, base.input_size)
+    carried = carry_reference(choice.path, base.model_id, args.out, model_id)  # so the new model is checked too
     summary = {
         "before": summarise(result.before),
         "after": summarise(result.after),
         "accepted": result.accepted,
         "seconds": round(result.seconds, 2),
         "model_id": model_id,
+        "familiarity_reference": "carried from the parent" if carried is not None else None,
         "parent_model_id": metadata["parent_model_id"],
         "parent_weights_source": choice.source,
         "parent_model_version": choice.version_id,

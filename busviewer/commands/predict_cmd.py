@@ -12,6 +12,7 @@ import numpy as np
 
 from busviewer.core.atomic import atomic_write_text
 from busviewer.core.birads import assess_lesion
+from busviewer.core.case import familiarity_flag
 from busviewer.core.errors import UserFacingError
 from busviewer.core.explanation import gradcam_target
 from busviewer.core.scan import UltrasoundScan
@@ -52,9 +53,11 @@ def prediction_record(scan: UltrasoundScan, prediction: Any, frame: int) -> dict
         "uncertainty_score": prediction.uncertainty_score,
         # How far the scan's network features lie from the training scans'; null without a reference.
         "familiarity": {
+            # Null, never false, when the weights have no reference to tell by: the scan was not checked.
+            "checked": prediction.familiarity_threshold is not None,
             "distance": prediction.familiarity_distance,
             "threshold": prediction.familiarity_threshold,
-            "unlike_training_scans": prediction.unfamiliar,
+            "unlike_training_scans": familiarity_flag(prediction),
         },
     }
     if area_px:

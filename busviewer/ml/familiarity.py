@@ -7,13 +7,16 @@ part, a test pattern, a blank frame. The threshold is a high percentile of the t
 distances, so about one training scan in a hundred sits beyond it.
 
 The reference lives beside the weights (``NAME.reference.safetensors``) and names the model it was made
-for; weights without a matching reference (a fresh fine-tune, say) are simply not checked.
+for; weights without a matching reference are not checked (and say so: the flag is unknown, never "familiar").
+A fine-tune carries its parent's reference (``carry_reference``): a small fine-tune barely moves the
+bottleneck features, and the parent's training scans are still what the model learned from; the reference
+notes which model it was fitted for, and ``busviewer reference`` refits it on the new features.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +41,8 @@ class FamiliarityReference:
     precision: np.ndarray
     threshold: float
     n_scans: int
+    #: The model whose features the reference was fitted on, when it was carried over from it (a fine-tune's parent).
+    carried_from: str | None = None
 
     def distance(self, features: np.ndarray) -> float:
         """Mahalanobis distance of one feature vector to the training scans."""
@@ -79,7 +84,21 @@ def save_reference(reference: FamiliarityReference, path: Path) -> None:
     }
     metadata = {"model_id": reference.model_id, "threshold": repr(reference.threshold),
                 "n_scans": str(reference.n_scans), "format": "busviewer-familiarity-1"}
+    if reference.carried_from:
+        metadata["carried_from"] = reference.carried_from
     atomic_write_bytes(Path(path), save(tensors, metadata=metadata))
+
+
+def carry_reference(parent_weights: Path, parent_model_id: str, weights: Path, model_id: str) -> FamiliarityReference | None:
+    """Give ``weights`` (fine-tuned from ``parent_weights``) the parent's reference, noted as carried; None
+    (and the new weights stay unchecked) when the parent has none."""
+    parent = load_reference(parent_weights, parent_model_id)
+    if parent is None:
+        log.info("the parent model has no familiarity reference; the fine-tuned one is not checked either")
+        return None
+    carried = replace(parent, model_id=model_id, carried_from=parent.carried_from or parent.model_id)
+    save_reference(carried, reference_path(weights))
+    return carried
 
 
 def load_reference(weights: Path | None, model_id: str) -> FamiliarityReference | None:
@@ -97,11 +116,12 @@ def load_reference(weights: Path | None, model_id: str) -> FamiliarityReference 
             mean, precision = handle.get_tensor("mean"), handle.get_tensor("precision")
         if meta.get("format") != "busviewer-familiarity-1" or precision.shape != (mean.size, mean.size):
             raise ValueError("not a familiarity reference")
-        threshold, n_scans = float(meta["threshold"]), int(meta["n_scans"])
+        threshold, n_scans, carried_from = float(meta["threshold"]), int(meta["n_scans"]), meta.get("carried_from")
     except Exception:  # a damaged reference only turns the check off
         log.warning("familiarity reference %s is unreadable; the check is off", path.name, exc_info=True)
         return None
     if meta.get("model_id") != model_id:
         log.info("familiarity reference %s belongs to another model; the check is off", path.name)
         return None
-    return FamiliarityReference(model_id, mean.astype(np.float64), precision.astype(np.float64), threshold, n_scans)
+    return FamiliarityReference(model_id, mean.astype(np.float64), precision.astype(np.float64), threshold, n_scans,
+                                carried_from)  # fmt: skip

@@ -56,6 +56,7 @@ def _train_and_register(
     should_stop: Callable[[], bool],
 ) -> Generator[JobPhase | JobStep | JobEpoch, None, FineTuneOutcome]:
     from busviewer.ml.checkpoint import load_weights, save_weights
+    from busviewer.ml.familiarity import carry_reference
     from busviewer.ml.finetune import FineTuneConfig, PhaseRecord, fine_tune, summarise
     from busviewer.ml.train import EpochRecord, StepRecord
 
@@ -107,6 +108,8 @@ def _train_and_register(
     base.network.load_state_dict(result.state)
     outcome.model_id = save_weights(base.network.cpu(), weights_path, metadata, base.input_size)
     outcome.weights_path = weights_path
+    # Beside the weights before they are registered: a version is never visible without its check.
+    carry_reference(registry.weights_path(parent), base.model_id, weights_path, outcome.model_id)
     outcome.version = registry.register(
         ModelVersion(
             version_id=version_id, weights_file=weights_path.name, parent=parent.version_id,

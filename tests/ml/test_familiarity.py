@@ -66,4 +66,29 @@ def test_without_a_reference_predictions_say_nothing(busi_folder: Path, tiny_wei
     assert main(["predict", str(busi_folder / "normal" / "normal (1).png"), "--out", str(tmp_path / "o"),
                  "--weights", str(tiny_weights), "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
-    assert record["familiarity"] == {"distance": None, "threshold": None, "unlike_training_scans": False}
+    # Not checked is said as such: null, never "familiar" (false).
+    assert record["familiarity"] == {"checked": False, "distance": None, "threshold": None,
+                                     "unlike_training_scans": None}
+
+
+def test_a_fine_tuned_model_carries_its_parents_reference_and_is_checked(
+    busi_folder: Path, tiny_weights: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from busviewer.ml.checkpoint import load_weights
+
+    assert main(["reference", str(busi_folder), "--weights", str(tiny_weights), "--split", "all", "--json"]) == 0
+    parent = load_reference(tiny_weights, load_weights(tiny_weights).model_id)
+    capsys.readouterr()
+    tuned = tmp_path / "tuned.safetensors"
+    assert main(["finetune", str(busi_folder), "--base", str(tiny_weights), "--out", str(tuned), "--epochs", "1",
+                 "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["familiarity_reference"] == "carried from the parent"
+    carried = load_reference(tuned, summary["model_id"])
+    assert parent is not None and carried is not None and carried.carried_from == parent.model_id
+    assert carried.threshold == pytest.approx(parent.threshold)
+    assert main(["predict", str(busi_folder / "benign" / "benign (1).png"), "--out", str(tmp_path / "o"),
+                 "--weights", str(tuned), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["model_id"] == summary["model_id"] and record["familiarity"]["checked"] is True
+    assert record["familiarity"]["unlike_training_scans"] in (True, False)

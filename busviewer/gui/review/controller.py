@@ -234,7 +234,8 @@ class ReviewController(QObject):
         panel.set_uncertainty(frame.uncertainty_score if frame is not None else None)
         panel.set_mask_source(frame.mask_source() if frame is not None else "")
         panel.set_familiarity(*((prediction.familiarity_distance, prediction.familiarity_threshold)
-                                if prediction is not None else (None, None)))
+                                if prediction is not None else (None, None)),
+                              checked=prediction is None or prediction.familiarity_threshold is not None)
         self.accept_action.setEnabled(prediction is not None)
         self.candidate_action.setEnabled(has_candidate(frame))
         panel.set_remarks(*panel_remarks(frame))

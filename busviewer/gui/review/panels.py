@@ -65,6 +65,11 @@ def _compact(layout: QVBoxLayout | QGridLayout) -> None:
     layout.setSpacing(3)
 
 
+#: The class panel's note when the model has no familiarity reference to check a scan against.
+NOT_CHECKED_NOTE = ("Not checked against the AI's training scans: this model has no familiarity reference "
+                    "(busviewer reference fits one).")
+
+
 class ClassPanel(QWidget):
     """AI class probabilities as bars, the reader's own class, uncertainty and where the mask came from.
 
@@ -171,16 +176,19 @@ class ClassPanel(QWidget):
         word = "low" if score < 0.25 else "moderate" if score < 0.5 else "high"
         self.uncertainty.setText(f"Border uncertainty: {word} ({score:.2f})")
 
-    def set_familiarity(self, distance: float | None, threshold: float | None) -> None:
+    def set_familiarity(self, distance: float | None, threshold: float | None, checked: bool = True) -> None:
         """Warn when the scan looks unlike the model's training scans, and dim the class bars so a
-        "benign 100 %" there does not read as knowledge; quiet otherwise or when unknown."""
+        "benign 100 %" there does not read as knowledge; say so when the model could not check (``checked``
+        False: its weights have no familiarity reference), so silence never reads as "familiar"."""
         unfamiliar = distance is not None and threshold is not None and distance > threshold
-        self.unfamiliar.setVisible(unfamiliar)
+        self.unfamiliar.setVisible(unfamiliar or not checked)
         if unfamiliar:
             self.unfamiliar.setText(
                 f"This scan looks unlike the breast ultrasound the AI was trained on (distance {distance:.1f}, "
                 f"training scans up to {threshold:.1f}). Treat its proposal with extra care."
             )
+        elif not checked:
+            self.unfamiliar.setText(NOT_CHECKED_NOTE)
         self._dim_bars(unfamiliar)
         self.set_message(self._message_text)
 
