@@ -112,7 +112,8 @@ def design_heads(lesions: Sequence[DesignLesion], targets: Sequence[str] = tuple
     for target in targets:
         rows, truth, rule_words, classes = _task(target, lesions)
         if len(rows) < 3 * FOLDS:
-            report[target] = {"n": len(rows), "kept": False, "why": "too few lesions with what it reads"}
+            why = "no malignancy probability measured" if target == "category" and not rows else "too few lesions"
+            report[target] = {"n": len(rows), "kept": False, "why": why}
             continue
         inputs = HEAD_INPUTS[target]
         x = np.array([feature_vector(lesions[i].features, inputs, lesions[i].probability) for i in rows])
