@@ -56,6 +56,17 @@ def model_card_path(weights: Path) -> Path:
     return Path(weights).with_name(MODEL_CARD_NAME)
 
 
+#: The familiarity reference of ``NAME.safetensors`` is ``NAME`` + this, beside it.
+FAMILIARITY_REFERENCE_SUFFIX = ".reference.safetensors"
+
+
+def familiarity_reference_path(weights: Path) -> Path:
+    """Where the familiarity reference of ``weights`` lives (``busviewer.ml.familiarity`` reads and writes it)."""
+    name = Path(weights).name
+    stem = name[: -len(".safetensors")] if name.endswith(".safetensors") else Path(name).stem
+    return Path(weights).with_name(stem + FAMILIARITY_REFERENCE_SUFFIX)
+
+
 def resource_path(name: str) -> Path:
     """A shipped resource (demo scan, icon) by file name."""
     return shipped_dir("resources") / name

@@ -22,7 +22,7 @@ from busviewer.core.case import current_user, utc_now_iso
 from busviewer.core.errors import UserFacingError
 from busviewer.core.file_lock import locked
 from busviewer.core.gate import ACCEPTED, NOT_GATED, REFUSED, SHIPPED, dice_change_text
-from busviewer.core.paths import user_data_dir
+from busviewer.core.paths import familiarity_reference_path, user_data_dir
 
 BASE_VERSION = "base"
 
@@ -226,8 +226,12 @@ class ModelRegistry:
         return version
 
     def import_weights(self, source: Path) -> tuple[str, Path]:
-        """Copy a weights file into the registry folder (e.g. a CLI fine-tune's output)."""
+        """Copy a weights file into the registry folder (e.g. a CLI fine-tune's output), with the familiarity
+        reference beside it when there is one (without it the imported model's scans would not be checked)."""
         version_id, target = self.new_weights_path()
+        reference = familiarity_reference_path(source)
+        if reference.is_file():
+            shutil.copyfile(reference, familiarity_reference_path(target))
         shutil.copyfile(source, target)
         return version_id, target
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from busviewer.core.atomic import atomic_write_bytes
+from busviewer.core.paths import FAMILIARITY_REFERENCE_SUFFIX, familiarity_reference_path
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 SHRINKAGE = 0.3
 #: Percentile of the training scans' distances used as the threshold.
 THRESHOLD_PERCENTILE = 99.0
-REFERENCE_SUFFIX = ".reference.safetensors"
+REFERENCE_SUFFIX = FAMILIARITY_REFERENCE_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,7 @@ def fit_reference(features: np.ndarray, model_id: str) -> FamiliarityReference:
 
 def reference_path(weights: Path) -> Path:
     """Where the reference of ``weights`` lives."""
-    name = Path(weights).name
-    stem = name[: -len(".safetensors")] if name.endswith(".safetensors") else Path(name).stem
-    return Path(weights).with_name(stem + REFERENCE_SUFFIX)
+    return familiarity_reference_path(weights)
 
 
 def save_reference(reference: FamiliarityReference, path: Path) -> None:

@@ -223,3 +223,15 @@ def test_rollback_restores_the_previous_predictions(tmp_path: Path) -> None:
         np.testing.assert_array_equal(active_prediction(), before)
     finally:
         torch.set_num_threads(threads)
+
+
+def test_an_imported_weights_file_brings_its_familiarity_reference(registry: ModelRegistry, tmp_path: Path) -> None:
+    from busviewer.core.paths import familiarity_reference_path
+
+    source = make_weights_file(tmp_path / "tuned.safetensors", b"tuned")
+    familiarity_reference_path(source).write_bytes(b"the reference")
+    _version_id, target = registry.import_weights(source)
+    assert familiarity_reference_path(target).read_bytes() == b"the reference"  # so its scans are still checked
+    lonely = make_weights_file(tmp_path / "lonely.safetensors", b"lonely")
+    _version_id, target = registry.import_weights(lonely)
+    assert not familiarity_reference_path(target).exists()
