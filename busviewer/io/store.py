@@ -298,22 +298,24 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin):
             self._require_case(db, case_id)
             self._audit(db, case_id, None, who, when, action, details)
 
-    def fill_content_keys(self) -> int:
-        """Give cases saved before content keys were kept the key of their scan (when the file is there);
-        returns how many were filled. Reads whole files: run it on the store's thread, after opening."""
+    def fill_content_keys(self, limit: int | None = None, after: str = "") -> str | None:
+        """Give cases saved before content keys were kept the key of their scan (when the file is there).
+
+        Reads whole files, so it goes in steps: at most ``limit`` cases with an id after ``after``. Returns
+        the id to continue after, or None when every case has been seen.
+        """
         with self._lock:
             missing = self._conn.execute(
-                "SELECT case_id, source_path FROM cases WHERE content_sha256 IS NULL"
+                "SELECT case_id, source_path FROM cases WHERE content_sha256 IS NULL AND case_id > ? ORDER BY case_id"
+                + (" LIMIT ?" if limit is not None else ""), (after, limit) if limit is not None else (after,),
             ).fetchall()
-        filled = 0
         for case_id, source in missing:
             path = Path(source) if Path(source).is_absolute() else self.workspace_dir / source
             key = _content_key(path)
             if key is not None:
                 with self._transaction() as db:
                     db.execute("UPDATE cases SET content_sha256 = ? WHERE case_id = ?", (key, case_id))
-                filled += 1
-        return filled
+        return missing[-1][0] if limit is not None and len(missing) == limit else None
 
     # ----------------------------------------------------------------- reads
 

@@ -113,7 +113,8 @@ def test_a_real_version_1_store_in_the_scan_folder_opens_and_is_migrated(tmp_pat
         record = store.get_case("a.png")
         assert record is not None and record.status == ReviewStatus.APPROVED and record.updated_by == "alice"
         assert store.case_with_content(file_sha256(tmp_path / "a.png")) is None  # not known yet
-        assert store.fill_content_keys() == 1
+        assert store.fill_content_keys(limit=1) == "a.png"  # in steps: one case, then go on after it
+        assert store.fill_content_keys(limit=1, after="a.png") is None
         assert store.case_with_content(file_sha256(tmp_path / "a.png")) == "a.png"
     with sqlite3.connect(legacy / "cases.sqlite") as connection:
         (version,) = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()

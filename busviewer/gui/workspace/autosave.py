@@ -8,6 +8,7 @@ sentence).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -101,7 +102,8 @@ class WorkspaceAutosave:
                     return
                 found = find_reviewed_elsewhere(path, location)
                 if found is not None and not worker.closed:
-                    worker.submit(lambda store, c=case_id, p=path, f=found: self._adopt(store, c, p, f))
+                    with contextlib.suppress(RuntimeError):  # the workspace closed in the meantime
+                        worker.submit(lambda store, c=case_id, p=path, f=found: self._adopt(store, c, p, f))
 
         threading.Thread(target=look, name="case-lookup", daemon=True).start()
 

@@ -8,6 +8,7 @@ case source, the export dialog).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from concurrent.futures import Future
 from pathlib import Path
@@ -37,6 +38,8 @@ FINETUNE_REFRESH_DELAY_MS = 2000
 
 #: Room kept for the scan names when the case panel is widened for the workspace's columns.
 SCAN_NAME_WIDTH = 190
+#: Cases keyed by content per store job when an older store is brought up to date.
+CONTENT_KEYS_PER_JOB = 8
 #: The setting that keeps new workspaces beside the scans instead of in the user's data folder.
 IN_SCAN_FOLDER_KEY = "workspace/in_scan_folder"
 
@@ -189,7 +192,7 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
         location = self.worker.location
         self.window.set_permanent_status("workspace", f"workspace: {location.name}")
         self.window.set_workspace_name(location.describe())
-        self.worker.submit(lambda store: store.fill_content_keys())  # cases saved before content keys were kept
+        self._fill_content_keys(self.worker)
         self._look_up_listed_elsewhere(records)
         finetune = getattr(self.window, "finetune", None)
         if finetune is not None:
@@ -197,6 +200,18 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
         self.workspace_changed.emit(folder)
         self._update_enabled()
         return True
+
+    def _fill_content_keys(self, worker: StoreWorker, after: str = "") -> None:
+        """Key the cases an older version saved by their scans' content, a few per job, so saves and reads sent
+        meanwhile are not kept waiting behind a whole folder's worth of reading."""
+
+        def step(store: CaseStore) -> None:
+            resume = store.fill_content_keys(CONTENT_KEYS_PER_JOB, after)
+            if resume is not None and not worker.closed:
+                with contextlib.suppress(RuntimeError):  # the workspace closed in the meantime
+                    self._fill_content_keys(worker, resume)
+
+        worker.submit(step)
 
     def set_workspace_location(self, folder: Path) -> bool:
         """Keep the review of files opened one by one in ``folder`` from now on (the cases listed move there too)."""
