@@ -159,6 +159,9 @@ class ExportDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.resize(560, 0)
+        # Word-wrapped labels know their height only once laid out: fit after the first layout, or the
+        # format boxes are squeezed over one another.
+        QTimer.singleShot(0, self._fit_height)
 
     # ---------------------------------------------------------------- choices
     def selected_formats(self) -> frozenset[str]:
