@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         **heads.provenance,
         "fitted_on": f"{args.data_dir.name}: rows of {args.birads.name} with external_validation false, true masks",
         "n_lesions": len(lesions), "malignancy_probability_from": model_id,
-        "fitted": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ"),
+        "fitted": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"),
         "command": "busviewer fit-birads DATA_DIR --birads TABLE.csv --out FILE" + (" --no-probability" if args.no_probability else ""),
     }
     atomic_write_text(Path(args.out), json.dumps(BiradsHeads(heads.heads, provenance).as_json(), indent=1) + "\n")
