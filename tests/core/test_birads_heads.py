@@ -114,6 +114,7 @@ def test_a_head_decides_where_given_and_the_rules_elsewhere() -> None:
 
 def test_the_shipped_heads_load_and_keep_the_known_answers_of_synthetic_shapes() -> None:
     heads = shipped_heads()
+    assert heads.heads and heads.provenance["n_lesions"] >= 100  # the shipped file is there and says what it was fitted on
     ellipse, star = _ellipse(), _star()
     oval = assess_lesion(_scene(ellipse), ellipse, (0.1, 0.85, 0.05), heads=heads)
     spiky = assess_lesion(_scene(star), star, (0.05, 0.15, 0.8), heads=heads)
