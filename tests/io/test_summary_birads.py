@@ -38,7 +38,8 @@ def test_summary_lists_reported_and_ai_birads_with_location(tmp_path: Path) -> N
     assert row.ai_malignancy_probability == 0.1
     path = tmp_path / "s.csv"
     write_summary_csv(path, [row])
-    written = next(csv.DictReader(path.open()))
+    with path.open(newline="") as handle:
+        written = next(csv.DictReader(handle))
     assert written["birads_margin"] == "angular" and written["ai_birads_category"] == row.ai_birads_category
     assert written["comment"] == "'=compare prior"  # never run as a spreadsheet formula
 
