@@ -46,10 +46,10 @@ def _frame(context: Any, request: PromptRequest) -> _Frame | None:
             while len(frames) > KEPT_FRAMES:
                 frames.popitem(last=False)
         return frame
-    frame = frames.get(key) if key else None
-    if frame is not None:
+    kept = frames.get(key) if key else None
+    if kept is not None:
         frames.move_to_end(key)
-    return frame
+    return kept
 
 
 def _outline(predictor: Any, frame: _Frame, request: PromptRequest) -> tuple[MaskRegion, str]:
