@@ -47,7 +47,7 @@ def test_columns_show_store_state_and_sort_by_risk(
     window.open_paths([folder])
     qtbot.waitUntil(lambda: window.session.scan is not None, timeout=15_000)
     panel = window.case_list
-    assert panel.column_names() == ["Scan", "Status", "Class", "AI malignancy score", "Doubt", "BI-RADS"]
+    assert panel.column_names() == ["Scan", "Status", "Class", "AI malignancy score", "Doubt", "BI-RADS", "PACS"]
     b = folder / "b.png"
     assert (panel.text(b, "Status"), panel.text(b, "Class"), panel.text(b, SCORE_COLUMN), panel.text(b, "Doubt")) == (
         "approved", "Malignant", "90 %", "0.30")
