@@ -1,5 +1,5 @@
 """The export dialog's "Send to PACS" part: choose a configured node, send each case's SEG and SR (and PDF as
-DICOM Encapsulated PDF) after the export, on a thread of its own with progress; the case list learns what went where.
+DICOM Encapsulated PDF) after the export, on a worker thread of its own with progress; the case list learns what went where.
 
 Signals
 -------
@@ -15,11 +15,12 @@ import logging
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QGroupBox, QLabel, QProgressBar, QWidget
 
 from busviewer.core.errors import UserFacingError
 from busviewer.gui import theme
+from busviewer.gui.jobs import JobRunner
 from busviewer.io.export import ExportSummary
 from busviewer.io.pacs.nodes import PacsSettings, load_pacs_settings
 
@@ -28,19 +29,13 @@ log = logging.getLogger(__name__)
 NO_NODES = "No PACS node is configured: add one under Tools > Settings > PACS."
 
 
-class _Relay(QObject):
-    """Carries the send thread's news to the GUI thread (signals emitted from a thread are queued)."""
-
-    sig_progress = Signal(int, int)
-    sig_finished = Signal(object)
-    sig_failed = Signal(str)
-
-
 class SendBox(QGroupBox):
     """Send options and the running send; see the module docstring for the signals."""
 
     sig_sent = Signal(object)
     sig_done = Signal(str, bool)
+    #: Objects sent, objects in all: emitted on the send's thread, delivered on the GUI thread (queued).
+    _sig_progress = Signal(int, int)
 
     def __init__(self, settings: PacsSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__("Send to PACS", parent)
@@ -73,11 +68,9 @@ class SendBox(QGroupBox):
         #: What the node did not take in the last send, one sentence each.
         self.failures: list[str] = []
         self._cancel = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._relay = _Relay(self)
-        self._relay.sig_progress.connect(self._on_progress)
-        self._relay.sig_finished.connect(self._on_finished)
-        self._relay.sig_failed.connect(self._on_failed)
+        self._jobs = JobRunner("export-send", parent=self)
+        self._running = False
+        self._sig_progress.connect(self._on_progress)
         self.set_pdf_allowed(True)
 
     # ---------------------------------------------------------------- choices
@@ -88,7 +81,8 @@ class SendBox(QGroupBox):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """A send has started and its outcome is not back yet."""
+        return self._running
 
     def set_pdf_allowed(self, allowed: bool) -> None:
         """The PDF can go only when PDF reports are exported."""
@@ -116,36 +110,35 @@ class SendBox(QGroupBox):
         self.progress.setVisible(True)
         settings = self.settings
 
-        def run() -> None:
+        def run() -> object:
             from busviewer.io.export_send import send_export
 
             def progress(done: int, total: int) -> bool:
-                self._relay.sig_progress.emit(done, total)
+                self._sig_progress.emit(done, total)
                 return not self._cancel.is_set()
 
-            try:
-                result = send_export(summary, workspace_dir, node, with_pdf=with_pdf,
-                                     include_identifiers=include_identifiers, settings=settings, progress=progress)
-            except UserFacingError as exc:
-                self._relay.sig_failed.emit(f"{exc} The exported files stay in {summary.out_dir}.")
-            except Exception as exc:  # the dialog must hear about any failure, the log gets the details
-                log.error("sending the export failed", exc_info=True)
-                self._relay.sig_failed.emit(f"Sending to {node.describe()} stopped because of an unexpected error "
-                                            f"({type(exc).__name__}); the exported files stay in {summary.out_dir}.")
-            else:
-                self._relay.sig_finished.emit(result)
+            return send_export(summary, workspace_dir, node, with_pdf=with_pdf,
+                               include_identifiers=include_identifiers, settings=settings, progress=progress)
 
-        self._thread = threading.Thread(target=run, name="export-send", daemon=True)
-        self._thread.start()
+        def failed(error: BaseException) -> None:
+            if isinstance(error, UserFacingError):
+                self._on_failed(f"{error} The exported files stay in {summary.out_dir}.")
+                return
+            # The dialog must hear about any failure; the log gets the details.
+            log.error("sending the export failed", exc_info=error)
+            self._on_failed(f"Sending to {node.describe()} stopped because of an unexpected error "
+                            f"({type(error).__name__}); the exported files stay in {summary.out_dir}.")
+
+        self._running = True
+        self._jobs.submit(run, on_result=self._on_finished, on_error=failed)
 
     def cancel(self) -> None:
         """Stop after the object being sent (what reached the node stays recorded)."""
         self._cancel.set()
 
     def wait(self, timeout_s: float | None = None) -> bool:
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-        return not self.running
+        """Block until the send's thread is idle; False on timeout."""
+        return self._jobs.wait(-1 if timeout_s is None else round(timeout_s * 1000))
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -156,6 +149,7 @@ class SendBox(QGroupBox):
         from busviewer.io.export_send import ExportSendResult
 
         assert isinstance(result, ExportSendResult)
+        self._running = False
         self.wait(5.0)
         self.progress.setVisible(False)
         self.failures = list(result.failed)
@@ -164,6 +158,7 @@ class SendBox(QGroupBox):
         self.sig_done.emit(result.sentence(), bool(result.failed))
 
     def _on_failed(self, sentence: str) -> None:
+        self._running = False
         self.wait(5.0)
         self.progress.setVisible(False)
         self.failures = []
