@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from busviewer.core.errors import UserFacingError
 from busviewer.core.paths import user_data_dir
+from busviewer.gui.jobs import JobRunner
 from busviewer.io import pacs
 from busviewer.io.pacs.nodes import PacsSettings, load_pacs_settings, resolve_node
 from busviewer.io.pacs.results import scan_files
@@ -54,14 +55,6 @@ STUDY_COLUMNS = (("PatientID", "Patient ID"), ("PatientName", "Name"), ("StudyDa
                  ("NumberOfStudyRelatedInstances", "Instances"), ("StudyDescription", "Description"))
 SERIES_COLUMNS = (("SeriesNumber", "#"), ("Modality", "Modality"), ("SeriesDescription", "Description"),
                   ("NumberOfSeriesRelatedInstances", "Instances"))
-
-
-class _Relay(QObject):
-    """Carries worker results to the GUI thread (signals emitted from a thread are queued)."""
-
-    sig_done = Signal(int, str, object)  # generation, job kind, result
-    sig_failed = Signal(int, str)  # generation, one sentence
-    sig_progress = Signal(int, int, object)  # generation, instances done, instances expected or None
 
 
 def eta_text(done: int, total: int | None, elapsed_s: float) -> str:
@@ -78,6 +71,8 @@ class PacsDialog(QDialog):
     """Search a PACS and retrieve a study; see the module docstring for the signal."""
 
     sig_retrieved = Signal(object)
+    #: Generation, instances done, instances expected or None: emitted on a worker, delivered here (queued).
+    _sig_progress = Signal(int, int, object)
 
     def __init__(self, parent: QWidget | None = None, settings: PacsSettings | None = None,
                  out_dir: Path | None = None) -> None:
@@ -91,10 +86,10 @@ class PacsDialog(QDialog):
         self._started = 0.0
         self._busy: str | None = None
         self._studies: list[dict[str, Any]] = []
-        self._relay = _Relay(self)
-        self._relay.sig_done.connect(self._on_done)
-        self._relay.sig_failed.connect(self._on_failed)
-        self._relay.sig_progress.connect(self._on_progress)
+        # Several threads: a new request need not wait for an old one stuck on a slow node (its result
+        # is dropped by generation).
+        self._jobs = JobRunner("pacs", max_threads=8, parent=self)
+        self._sig_progress.connect(self._on_progress)
         self._build()
         self._update_enabled()
 
@@ -216,7 +211,7 @@ class PacsDialog(QDialog):
 
         def job(generation: int) -> list[Path]:
             def progress(done: int, total: int | None) -> bool:
-                self._relay.sig_progress.emit(generation, done, total)
+                self._sig_progress.emit(generation, done, total)
                 return not self._cancel.is_set()
 
             files = pacs.retrieve_study(node, uid, self.out_dir, progress=progress, settings=self.settings)
@@ -267,18 +262,15 @@ class PacsDialog(QDialog):
             self.status_label.setText("Checking the node…" if kind == "echo" else "Searching…")
         self._update_enabled()
 
-        def run() -> None:
-            try:
-                result = job(generation) if pass_generation else job()
-            except UserFacingError as exc:
-                self._relay.sig_failed.emit(generation, str(exc))
-            except Exception as exc:  # the worker's last guard: a sentence, the traceback to the log
-                log.error("PACS %s failed", kind, exc_info=True)
-                self._relay.sig_failed.emit(generation, f"The PACS {kind} failed unexpectedly ({type(exc).__name__}).")
-            else:
-                self._relay.sig_done.emit(generation, kind, result)
+        def failed(error: BaseException) -> None:
+            if isinstance(error, UserFacingError):
+                self._on_failed(generation, str(error))
+                return
+            log.error("PACS %s failed", kind, exc_info=error)  # a sentence for the user, the traceback to the log
+            self._on_failed(generation, f"The PACS {kind} failed unexpectedly ({type(error).__name__}).")
 
-        threading.Thread(target=run, name=f"pacs-{kind}", daemon=True).start()
+        self._jobs.submit(lambda: job(generation) if pass_generation else job(),
+                          on_result=lambda result: self._on_done(generation, kind, result), on_error=failed)
 
     def _on_done(self, generation: int, kind: str, result: object) -> None:
         if generation != self._generation:
