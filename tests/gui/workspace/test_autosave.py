@@ -35,7 +35,10 @@ def test_edit_class_and_approval_survive_closing_the_window(
     window.close()
 
     reopened = make_window()
-    open_folder(qtbot, reopened, scan_folder, "case (1).png")
+    reopened.open_paths([scan_folder])
+    # An approved case comes back locked, and the AI is not run on it again (it would change what was approved).
+    qtbot.waitUntil(lambda: reopened.review.state is not None and reopened.review.state.locked, timeout=15_000)
+    assert reopened.review.frame_state.prediction is None
     layer = reopened.review.mask_layer
     np.testing.assert_array_equal(layer.data, edited)
     assert layer.edited and not layer.can_undo  # the reader's mask, with no undo into a state never seen
