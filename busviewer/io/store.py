@@ -257,7 +257,8 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin):
         self._after_commit(released, written)
 
     def save_frame(self, case_id: str, frame: FrameReview, user: str | None = None) -> bool:
-        """Save one frame's masks and AI proposal: the cheap call behind autosave.
+        """Save one frame's masks and AI proposal of a case already saved (autosave writes the frames that
+        changed with ``upsert_case(..., only_frames=...)``, which also keeps the case's own fields).
 
         Returns
         -------
