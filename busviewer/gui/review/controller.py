@@ -323,6 +323,8 @@ class ReviewController(QObject):
             return
         self.editing.finish_gestures()
         frame.accepted_ai = True
+        if self.state is not None:  # accepting is reviewing: a cine export holds this frame
+            self.state.key_frames.add(frame.frame_index)
         # With the candidate on screen (C), accepting takes what the reader sees, not the empty outline.
         accepted = frame.mask.data if frame.candidate_shown and frame.mask is not None else frame.prediction.mask
         self.editing.layer.set_mask(accepted, description="accept AI mask", by_person=True)
