@@ -53,6 +53,8 @@ class ReviewController(QObject):
     """
 
     state_changed = Signal(object)
+    #: Tools > Mark Frame as Reviewed (K): a ``KeyFrameMarker``, attached by ``install_review``.
+    key_frames: Any
 
     def __init__(self, window: Any, weights: Path | None = None, device: str = "auto") -> None:
         super().__init__(window)

@@ -63,8 +63,8 @@ class SendBox(QGroupBox):
             self.send.setEnabled(False)
             self.node_box.setEnabled(False)
             self.note.setText(NO_NODES)
-        self.send.toggled.connect(lambda _on: self.set_pdf_allowed(self._pdf_allowed))
         self._pdf_allowed = True
+        self.send.toggled.connect(lambda _on: self.set_pdf_allowed(self._pdf_allowed))
         #: What the node did not take in the last send, one sentence each.
         self.failures: list[str] = []
         self._cancel = threading.Event()
