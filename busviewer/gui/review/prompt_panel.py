@@ -8,16 +8,18 @@ from collections.abc import Sequence
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QListWidget, QPushButton, QVBoxLayout, QWidget
 
 from busviewer.core.prompt_merge import GESTURE_WORDS
 from busviewer.core.prompts import Prompt
+from busviewer.gui.elided_label import ElidedLabel
 
 #: Marker colours: lesion here, not lesion, box (distinct from the amber AI and green reader masks).
 POSITIVE_RGB, NEGATIVE_RGB, BOX_RGB = "#36d1ff", "#ff5a5a", "#ffd84d"
 #: Marker radius in screen pixels, whatever the zoom.
 MARKER_SCREEN_PX = 5.0
-HINT = "Point (P): click = lesion here · right click or Shift+click = not lesion · drag = box around the lesion"
+#: The gestures, one short line each, so the panel never has to wrap (and squeeze) them.
+HINT_LINES = ("Click = lesion here · drag = box around it", "Right click or Shift+click = not lesion")
 
 
 def describe_prompt(prompt: Prompt) -> str:
@@ -122,14 +124,15 @@ class PromptPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.method = QLabel()
-        self.method.setWordWrap(True)
-        self.hint = QLabel(HINT)
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: palette(mid);")
-        self.status = QLabel()
-        self.status.setWordWrap(True)
+        # One-line labels of fixed height: a docked panel short of height shrinks the list, never the words
+        # (wrapped labels were squeezed to a clipped line); what does not fit the width is in the tooltip.
+        self.method = ElidedLabel()
+        self.hints = [ElidedLabel(line) for line in HINT_LINES]
+        for hint in self.hints:
+            hint.setStyleSheet("color: palette(placeholder-text);")
+        self.status = ElidedLabel()
         self.prompt_list = QListWidget()
+        self.prompt_list.setMinimumHeight(3 * self.prompt_list.fontMetrics().height())
         self.prompt_list.setMaximumHeight(120)
         self.prompt_list.setToolTip("Prompts of this frame, oldest first; removing one redraws its region")
         self.remove_button = QPushButton("Remove point")
@@ -142,7 +145,7 @@ class PromptPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(4)
-        for widget in (self.method, self.hint, self.prompt_list):
+        for widget in (self.method, *self.hints, self.prompt_list):
             layout.addWidget(widget)
         row = QHBoxLayout()
         row.addWidget(self.remove_button)
