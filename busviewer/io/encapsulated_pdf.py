@@ -15,9 +15,8 @@ from pydicom.dataset import Dataset
 from pydicom.uid import EncapsulatedPDFStorage, ExplicitVRLittleEndian
 
 from busviewer import __version__
-from busviewer.core.atomic import atomic_write_with
 from busviewer.core.errors import ExportError
-from busviewer.io.seg import MANUFACTURER, quiet_dicom_libraries, read_source_header
+from busviewer.io.seg import MANUFACTURER, quiet_dicom_libraries, read_source_header, save_dicom
 
 PDF_SERIES_NUMBER = 9903
 DOCUMENT_TITLE = "Breast ultrasound lesion review"
@@ -64,10 +63,7 @@ def write_encapsulated_pdf(path: Path, pdf_path: Path, source_dicom_path: Path, 
             _document_modules(dataset, source, document, include_identifiers)
     except (ValueError, TypeError, AttributeError) as exc:
         raise ExportError(f"An Encapsulated PDF cannot be made for {Path(source_dicom_path).name} ({exc}).") from exc
-    try:
-        atomic_write_with(Path(path), lambda tmp: dataset.save_as(tmp, enforce_file_format=True))
-    except OSError as exc:
-        raise ExportError(f"{Path(path).name} cannot be written ({exc.strerror}).") from exc
+    save_dicom(dataset, Path(path))
 
 
 def _document_modules(dataset: Dataset, source: Dataset, document: bytes, include_identifiers: bool) -> None:

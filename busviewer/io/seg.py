@@ -206,10 +206,7 @@ def write_dicom_seg(
             seg.PatientOrientation = source.get("PatientOrientation", "") if _valid_orientation(source) else ""
     except (ValueError, TypeError, AttributeError) as exc:
         raise ExportError(f"A DICOM SEG cannot be made for {Path(source_dicom_path).name} ({exc}).") from exc
-    try:
-        atomic_write_with(Path(path), lambda tmp: seg.save_as(tmp, enforce_file_format=True))
-    except OSError as exc:
-        raise ExportError(f"{Path(path).name} cannot be written ({exc.strerror}).") from exc
+    save_dicom(seg, Path(path))
 
 
 def _single_frame_view(source: Dataset) -> Dataset:
@@ -276,3 +273,11 @@ def _valid_orientation(source: Dataset) -> bool:
     """True when the source's Patient Orientation is two code strings (e.g. ``A\\F``) worth carrying over."""
     value = source.get("PatientOrientation")
     return isinstance(value, list | pydicom.multival.MultiValue) and len(value) == 2
+
+
+def save_dicom(dataset: Dataset, path: Path) -> None:
+    """Write ``dataset`` as a DICOM file atomically; a failed write is one sentence naming the file."""
+    try:
+        atomic_write_with(path, lambda tmp: dataset.save_as(tmp, enforce_file_format=True))
+    except OSError as exc:
+        raise ExportError(f"{path.name} cannot be written ({exc.strerror}).") from exc

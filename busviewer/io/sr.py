@@ -20,12 +20,11 @@ from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
 from busviewer import __version__
-from busviewer.core.atomic import atomic_write_with
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import ExportError
 from busviewer.core.report import CaseReport, physical_measurements
 from busviewer.io.reviewer import observer_person_name
-from busviewer.io.seg import MANUFACTURER, quiet_dicom_libraries, read_source_header
+from busviewer.io.seg import MANUFACTURER, quiet_dicom_libraries, read_source_header, save_dicom
 from busviewer.io.sr_birads import birads_evaluations, birads_finding_sites, birads_measurements
 
 SR_SERIES_NUMBER = 9902
@@ -122,10 +121,7 @@ def write_dicom_sr(path: Path, source_dicom_path: Path, seg_path: Path, report: 
             _drop_segment_numbers_beside_frames(sr)
     except (ValueError, TypeError, AttributeError) as exc:
         raise ExportError(f"A DICOM SR cannot be made for {Path(source_dicom_path).name} ({exc}).") from exc
-    try:
-        atomic_write_with(Path(path), lambda tmp: sr.save_as(tmp, enforce_file_format=True))
-    except OSError as exc:
-        raise ExportError(f"{Path(path).name} cannot be written ({exc.strerror}).") from exc
+    save_dicom(sr, Path(path))
 
 
 def _group(report: CaseReport, seg: Dataset, source: Dataset, seg_frame: int, is_multiframe: bool,
