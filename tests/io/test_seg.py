@@ -178,3 +178,15 @@ def test_real_scanner_files(shared_dicom_dir: Path, tmp_path: Path, name: str) -
     seg = pydicom.dcmread(tmp_path / "seg.dcm")
     assert seg.StudyInstanceUID == source.StudyInstanceUID
     np.testing.assert_array_equal(seg.pixel_array.astype(bool).reshape(mask.shape), mask)
+
+
+def test_a_dicom_that_cannot_be_written_is_one_sentence_and_leaves_nothing(tmp_path: Path) -> None:
+    from pydicom.dataset import Dataset
+
+    from busviewer.core.errors import ExportError
+    from busviewer.io.seg import save_dicom
+
+    target = tmp_path / "missing folder" / "seg.dcm"
+    with pytest.raises(ExportError, match=r"^seg\.dcm cannot be written \(No such file or directory\)\.$"):
+        save_dicom(Dataset(), target)
+    assert not target.parent.exists()
