@@ -343,9 +343,16 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             registry = ModelRegistry(weights, root=Path(tmp) / "models")
             ctx.notes["finetune_controller"] = install_finetune(window, registry=registry, case_source=lambda: records)
             app.processEvents()
-        from busviewer.gui.gc_policy import freeze_startup_objects
+        from busviewer.core.warm_up import warm_up_lesion_computations
+        from busviewer.gui.gc_policy import StartupSettler
 
-        freeze_startup_objects()  # as the app does once its add-ons are installed
+        # As the app does once its add-ons are installed: warm the lazy imports, then freeze.
+        settler = StartupSettler(warm_up_lesion_computations, parent=window)
+        settler.start()
+        deadline = time.perf_counter() + 60
+        while not settler.is_settled and time.perf_counter() < deadline:
+            app.processEvents()
+            time.sleep(0.005)
         heartbeat.start()
         phases: dict[str, dict[str, float | int]] = {}
         for name, phase in PHASES:

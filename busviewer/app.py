@@ -21,8 +21,9 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from busviewer.core.paths import resource_path
+from busviewer.core.warm_up import warm_up_lesion_computations
 from busviewer.gui import theme
-from busviewer.gui.gc_policy import collect_on_gui_thread, freeze_startup_objects
+from busviewer.gui.gc_policy import StartupSettler, collect_on_gui_thread
 from busviewer.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,8 @@ def run_app(argv: list[str]) -> int:
             probe.report("first_paint")
         _install_addons(window)
         window.restore_layout()
-        freeze_startup_objects()
+        settler = StartupSettler(warm_up_lesion_computations, parent=window)
+        settler.start()
         if paths:
             window.open_paths(paths)
         else:

@@ -10,15 +10,20 @@ same thresholds Python would use (the approach of calibre and pyqtgraph).
 A full collection walks every tracked object while holding the GIL: with Qt, pyqtgraph and our modules
 that is about 100,000 objects and 30-60 ms on a 2-core machine, enough to stall painting. The objects
 alive once start-up is done live as long as the app, so they are moved to the permanent generation, which
-collections skip (:func:`freeze_startup_objects`).
+collections skip (:func:`freeze_startup_objects`). Before that, :class:`StartupSettler` runs the per-edit
+computations once on a worker (their lazy imports would otherwise land in the first brush stroke) with
+collection paused, so the imported objects are frozen too instead of being walked.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from busviewer.gui.jobs import JobRunner
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +83,13 @@ class GuiThreadCollector(QObject):
     def collect_due(self) -> int:
         return collect_due()
 
+    def pause(self) -> None:
+        """Stop collecting until :meth:`resume` (automatic collection stays off)."""
+        self._timer.stop()
+
+    def resume(self) -> None:
+        self._timer.start()
+
 
 _collector: GuiThreadCollector | None = None
 
@@ -91,3 +103,37 @@ def collect_on_gui_thread() -> GuiThreadCollector:
         _collector.start()
         log.debug("garbage collection moved to the GUI thread")
     return _collector
+
+
+class StartupSettler(QObject):
+    """Warms the lazily imported computations on a worker, then freezes the start-up objects.
+
+    Signals
+    -------
+    settled()
+        Emitted on the GUI thread once the start-up objects are frozen (also after a failed warm-up).
+    """
+
+    settled = Signal()
+
+    def __init__(self, warm_up: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._warm_up = warm_up
+        self._runner = JobRunner("start-up warm-up", parent=self)
+        self.is_settled = False
+
+    def start(self) -> None:
+        """Pause collection and start the warm-up; the freeze follows on the GUI thread."""
+        collect_on_gui_thread().pause()
+        self._runner.submit(self._warm_up, lambda _result: self._finish(), self._failed)
+
+    def _failed(self, error: BaseException) -> None:
+        # Only the first stroke gets slower; the app works the same.
+        log.warning("start-up warm-up failed: %s", error)
+        self._finish()
+
+    def _finish(self) -> None:
+        freeze_startup_objects()
+        collect_on_gui_thread().resume()
+        self.is_settled = True
+        self.settled.emit()

@@ -8,7 +8,7 @@ import threading
 from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
-from busviewer.gui.gc_policy import collect_due, collect_on_gui_thread
+from busviewer.gui.gc_policy import StartupSettler, collect_due, collect_on_gui_thread
 
 
 class _CycleWithQtObject:
@@ -52,3 +52,40 @@ def test_each_tick_frees_young_garbage_and_promotes_by_the_thresholds() -> None:
     for _ in range(gc.get_threshold()[1] + 1):
         collect_due()
     assert gc.get_count()[1] == 0  # the middle generation was collected once its threshold passed
+
+
+def test_the_startup_settler_warms_on_a_worker_pauses_collection_and_then_freezes(qtbot: QtBot) -> None:
+    collector = collect_on_gui_thread()
+    ran_on: list[str] = []
+    release = threading.Event()
+
+    def warm_up() -> None:
+        ran_on.append(threading.current_thread().name)
+        release.wait(5)
+
+    settler = StartupSettler(warm_up)
+    gc.unfreeze()
+    settler.start()
+    qtbot.waitUntil(lambda: ran_on != [], timeout=5000)
+    # While the imports run, nothing walks them: the collector's timer is stopped.
+    assert not collector._timer.isActive() and not settler.is_settled
+    release.set()
+    with qtbot.waitSignal(settler.settled, timeout=5000):
+        pass
+    assert ran_on != [threading.main_thread().name]
+    assert gc.get_freeze_count() > 0 and collector._timer.isActive()
+    gc.unfreeze()
+
+
+def test_a_failing_warm_up_still_freezes_and_resumes_collection(qtbot: QtBot) -> None:
+    collector = collect_on_gui_thread()
+
+    def broken() -> None:
+        raise RuntimeError("no scipy")
+
+    settler = StartupSettler(broken)
+    gc.unfreeze()
+    with qtbot.waitSignal(settler.settled, timeout=5000):
+        settler.start()
+    assert gc.get_freeze_count() > 0 and collector._timer.isActive()
+    gc.unfreeze()
