@@ -202,7 +202,7 @@ def phase_rapid_clicks(ctx: Context) -> None:
     rows, cols = ctx.scan.shape
     rng = np.random.default_rng(1)
     left = Qt.MouseButton.LeftButton
-    steps = review.mask_layer.history.n_steps
+    steps = review.mask_layer.history.n_undo_steps
     started = time.perf_counter()
     for _ in range(30):
         point = _viewport_point(ctx, rng.uniform(0.3, 0.7) * rows, rng.uniform(0.3, 0.7) * cols)
@@ -213,7 +213,7 @@ def phase_rapid_clicks(ctx: Context) -> None:
     ctx.notes["rapid_clicks"] = {
         "clicks": 30,
         "prompts_kept": len(review.mask_layer.prompts),
-        "undo_steps_added": review.mask_layer.history.n_steps - steps,
+        "undo_steps_added": review.mask_layer.history.n_undo_steps - steps,
         "settled_s": round(time.perf_counter() - started, 3) if settled else None,
         "method": review.pointing.method,
     }

@@ -137,6 +137,11 @@ class EditHistory:
         return self._redo[-1].description if self._redo else None
 
     @property
+    def n_undo_steps(self) -> int:
+        """Steps that undo can take back now."""
+        return len(self._undo)
+
+    @property
     def n_steps(self) -> int:
         """Undo plus redo steps held."""
         return len(self._undo) + len(self._redo)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
@@ -21,6 +21,9 @@ _SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Status words shown in a colour that draws the eye.
 _ALERT_STATUSES = {"unreadable"}
 _DIGITS = re.compile(r"(\d+)")
+#: The scan name never narrows below this (about 20 characters): with more columns than the panel holds,
+#: the other columns scroll sideways instead of squeezing the names to "…ng".
+MIN_NAME_WIDTH = 150
 
 
 def _natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
@@ -77,7 +80,10 @@ class CaseListPanel(QWidget):
         self.tree.setTextElideMode(Qt.TextElideMode.ElideLeft)
         self.tree.setHeaderLabels(["Scan", "Status"])
         self.tree.header().setStretchLastSection(False)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # Stretched by hand (:meth:`fit_name_column`): Qt's Stretch mode shrinks it to nothing.
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.tree.header().sectionResized.connect(self._on_section_resized)
+        self.tree.viewport().installEventFilter(self)
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         # Sorting happens on a header click only, never on its own: a row must not jump away while the
         # reader works on it (e.g. when approving changes its status).
@@ -94,6 +100,22 @@ class CaseListPanel(QWidget):
         self._items: dict[Path, QTreeWidgetItem] = {}
         self._programmatic = False
         self._sorted: tuple[int, Qt.SortOrder] | None = None
+
+    def fit_name_column(self) -> None:
+        """Give the scan names what the other columns leave of the list's width, at least :data:`MIN_NAME_WIDTH`."""
+        header = self.tree.header()
+        others = sum(header.sectionSize(i) for i in range(1, header.count()) if not header.isSectionHidden(i))
+        header.resizeSection(0, max(MIN_NAME_WIDTH, self.tree.viewport().width() - others))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Resize and watched is self.tree.viewport():
+            self.fit_name_column()
+        return False
+
+    @Slot(int, int, int)
+    def _on_section_resized(self, index: int, _old: int, _new: int) -> None:
+        if index != 0:
+            self.fit_name_column()
 
     # ----------------------------------------------------------------- content
     def set_cases(self, paths: list[Path], root: Path | None = None) -> None:

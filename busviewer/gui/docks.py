@@ -8,7 +8,7 @@ title bar so the others get the room.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
@@ -65,9 +65,12 @@ class FoldingDock(QDockWidget):
     -------
     folded_changed(bool)
         The panel was folded (True) or unfolded (False).
+    content_cut()
+        The content's layout changed and its lines no longer fit the panel (e.g. a warning appeared).
     """
 
     folded_changed = Signal(bool)
+    content_cut = Signal()
 
     def __init__(self, title: str, content: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(title, parent)
@@ -89,9 +92,20 @@ class FoldingDock(QDockWidget):
         self._title_bar = _TitleBar(self)
         self._title_bar.sig_fold_clicked.connect(lambda: self.set_folded(not self.is_folded))
         self.setTitleBarWidget(self._title_bar)
+        content.installEventFilter(self)
         self.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable
         )
+
+    @property
+    def is_cut(self) -> bool:
+        """Whether part of the (unfolded) content is scrolled out of view."""
+        return not self.is_folded and self._scroll.viewport().height() < self.content.sizeHint().height()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.content and event.type() == QEvent.Type.LayoutRequest and self.is_cut:
+            self.content_cut.emit()
+        return False
 
     @property
     def is_folded(self) -> bool:
@@ -114,4 +128,10 @@ class FoldingDock(QDockWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         # The natural width of the content, not the scroll area's default guess.
         hint = super().sizeHint()
-        return QSize(max(PANEL_MIN_WIDTH, min(hint.width(), self.content.sizeHint().width() + 16)), hint.height())
+        width = max(PANEL_MIN_WIDTH, min(hint.width(), self.content.sizeHint().width() + 16))
+        if self.is_folded:
+            return QSize(width, hint.height())
+        # The whole content's height: QScrollArea's own hint is capped, and a dock sized by it scrolls its
+        # last lines out of view although the column has room.
+        height = self._title_bar.sizeHint().height() + self.content.sizeHint().height() + 2 * self._scroll.frameWidth() + 4
+        return QSize(width, max(hint.height(), height))

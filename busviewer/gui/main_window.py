@@ -122,6 +122,8 @@ class MainWindow(QMainWindow):
         folded_key = f"panels/folded/{dock.objectName()}"
         dock.set_folded(self.settings.value(folded_key, False, type=bool))
         dock.folded_changed.connect(lambda folded: self.settings.setValue(folded_key, folded))
+        # After the pending layout pass, once for a burst of changes.
+        dock.content_cut.connect(lambda: QTimer.singleShot(0, self._fit_column_heights))
         self.addDockWidget(area, dock)
         partner = next((d for d in self.findChildren(QDockWidget) if d.windowTitle() == tab_with), None)
         if partner is not None and partner is not dock:
@@ -408,6 +410,9 @@ class MainWindow(QMainWindow):
 
     def _keep_image_wide(self) -> None:
         window_layout.keep_image_wide(self)
+
+    def _fit_column_heights(self) -> None:
+        window_layout.fit_column_heights(self)
 
     def _size_side_panels(self) -> None:
         several = len(self.case_list.paths()) > 1

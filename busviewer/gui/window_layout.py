@@ -61,14 +61,20 @@ def size_side_panels(window: QMainWindow, case_dock: QDockWidget, several_cases:
     right_width = min(int(width * RIGHT_PANEL_SHARE), room)
     if right:
         window.resizeDocks(right, [right_width] * len(right), Qt.Orientation.Horizontal)
-        # Each panel its natural height where the column has room, so no panel scrolls while another idles.
-        heights = [dock.sizeHint().height() for dock in right if not window.tabifiedDockWidgets(dock)]
-        stacked = [dock for dock in right if not window.tabifiedDockWidgets(dock)]
-        if stacked:
-            window.resizeDocks(stacked, heights, Qt.Orientation.Vertical)
+        fit_column_heights(window)
     if left:
         left_width = max(160, min(int(width * LEFT_PANEL_SHARE), room - right_width))
         window.resizeDocks(left, [left_width] * len(left), Qt.Orientation.Horizontal)
+
+
+def fit_column_heights(window: QMainWindow) -> None:
+    """Each right-hand panel its natural height where the column has room, so no panel scrolls while another
+    idles (called at first start and when a panel's content no longer fits, e.g. a warning appeared)."""
+    right = docks_in(window, Qt.DockWidgetArea.RightDockWidgetArea)
+    # Of tabbed panels only the one in front takes part: the others share its place.
+    stacked = [dock for dock in right if not window.tabifiedDockWidgets(dock) or not dock.visibleRegion().isEmpty()]
+    if stacked:
+        window.resizeDocks(stacked, [dock.sizeHint().height() for dock in stacked], Qt.Orientation.Vertical)
 
 
 def keep_image_wide(window: QMainWindow) -> None:

@@ -107,3 +107,11 @@ def test_clear_forgets_everything() -> None:
     history.clear()
     assert not history.can_undo and not history.can_redo
     assert history.nbytes == 0
+
+
+def test_undo_steps_count_only_what_undo_can_take_back() -> None:
+    history = EditHistory()
+    for _ in range(3):
+        history.push(make_atom())
+    history.pop_undo()
+    assert (history.n_undo_steps, history.n_steps) == (2, 3)

@@ -82,8 +82,9 @@ class ReviewController(QObject):
         self._connect()
 
         window.add_side_panel("AI proposal", self.class_panel)
-        window.add_side_panel("Layers", self.layers_panel)
         window.add_side_panel("Measurements", self.measurement_panel)
+        # Behind a tab: its layers also toggle by key (H, G, U), and five stacked panels cut each other off.
+        window.add_side_panel("Layers", self.layers_panel, tab_with="Measurements")
         window.add_side_panel("Point prompts", self.pointing.panel)
         window.add_side_panel("BI-RADS", self.birads.panel)
         window.addActions(self.birads.actions)  # descriptor keys work wherever the focus is

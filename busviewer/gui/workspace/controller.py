@@ -23,6 +23,7 @@ from busviewer.core.errors import UserFacingError
 from busviewer.core.review_records import CaseRow
 from busviewer.core.review_state import ReviewState
 from busviewer.gui.actions import make_action
+from busviewer.gui.case_list import MIN_NAME_WIDTH
 from busviewer.gui.workspace.autosave import WorkspaceAutosave
 from busviewer.gui.workspace.case_columns import CaseColumns
 from busviewer.gui.workspace.decisions import WorkspaceDecisions
@@ -36,8 +37,6 @@ AUTOSAVE_DELAY_MS = 1000
 #: The fine-tune panel recounts usable cases this long after the last status or class change.
 FINETUNE_REFRESH_DELAY_MS = 2000
 
-#: Room kept for the scan names when the case panel is widened for the workspace's columns.
-SCAN_NAME_WIDTH = 190
 #: Cases keyed by content per store job when an older store is brought up to date.
 CONTENT_KEYS_PER_JOB = 8
 #: The setting that keeps new workspaces beside the scans instead of in the user's data folder.
@@ -247,7 +246,7 @@ class WorkspaceController(WorkspaceAutosave, WorkspaceDecisions, QObject):
         if self._widened or dock is None or not dock.isVisible():
             return
         self._widened = True
-        wanted = min(self.columns.columns_width() + SCAN_NAME_WIDTH, self.window.width() // 3)
+        wanted = min(self.columns.columns_width() + MIN_NAME_WIDTH, self.window.width() // 3)
         if dock.width() < wanted:
             self.window.resizeDocks([dock], [wanted], Qt.Orientation.Horizontal)
 

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from busviewer.core.ai_remarks import UNFAMILIAR_REMARK
 from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus
-from busviewer.gui.case_list import CaseListPanel
+from busviewer.gui.case_list import MIN_NAME_WIDTH, CaseListPanel
 from busviewer.gui.workspace.case_columns import SCORE_COLUMN
 from busviewer.io.store import CaseStore
 from tests.gui.workspace.conftest import SCAN_SHAPE, WindowFactory, wait_for_case, write_scan_png
@@ -104,3 +104,19 @@ def test_sort_keys_natural_names_and_empty_cells_last(qtbot: QtBot, tmp_path: Pa
     panel.sort_by("Risk", Qt.SortOrder.DescendingOrder)
     assert panel.paths() == [paths[0], paths[2], paths[1]]
     assert order[-1] == panel.paths()
+
+
+def test_with_every_column_shown_the_scan_names_stay_readable(
+    qtbot: QtBot, make_window: WindowFactory, scan_folder: Path
+) -> None:
+    window = make_window()
+    window.resize(1600, 1000)
+    window.open_paths([scan_folder])
+    wait_for_case(qtbot, window, "case (1).png")
+    panel = window.case_list
+    assert len(panel.column_names()) == 7
+    tree = panel.tree
+    # The workspace's six columns are wider than the panel; the names keep their room and the rest scrolls.
+    name_width = tree.fontMetrics().horizontalAdvance("case (1).png") + 12
+    qtbot.wait(100)
+    assert tree.columnWidth(0) >= max(name_width, MIN_NAME_WIDTH)
