@@ -41,6 +41,11 @@ def test_gui_modules_do_not_import_torch(module: str) -> None:
     assert result.stdout.strip() == "", f"{module} imported {result.stdout.strip()} at start-up"
 
 
+def test_the_app_module_leaves_scipy_and_scikit_image_for_after_the_first_paint() -> None:
+    # They take ~0.3 s to import; the start-up warm-up loads them on a worker once the window is painted.
+    assert _loaded_after_importing(["busviewer.app"], ("scipy", "skimage")) == []
+
+
 def test_no_import_cycles() -> None:
     result = subprocess.run([sys.executable, str(REPO / "tools" / "import_cycles.py"), "busviewer"], cwd=REPO,
                             capture_output=True, text=True, timeout=300, check=False)

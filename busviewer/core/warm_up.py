@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from busviewer.core.birads import assess_lesion
-from busviewer.core.measurements import measure_mask
-
 #: Side of the synthetic frame: big enough for every measurement and BI-RADS descriptor to run.
 _WARM_UP_SIDE = 96
 
 
 def warm_up_lesion_computations() -> None:
     """Measure and describe a synthetic elliptical lesion once (the result is discarded)."""
+    # Imported here, on the worker: at module level they would delay the window's first paint.
+    from busviewer.core.birads import assess_lesion
+    from busviewer.core.measurements import measure_mask
+
     rows, cols = np.ogrid[:_WARM_UP_SIDE, :_WARM_UP_SIDE]
     centre = _WARM_UP_SIDE / 2
     lesion = ((rows - centre) / 18.0) ** 2 + ((cols - centre) / 28.0) ** 2 <= 1.0
