@@ -78,6 +78,12 @@ class MainWindow(QMainWindow):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Owned by the window, so a refit asked for just before it closes dies with it. Zero delay: after the
+        # pending layout pass, once for a burst of changes.
+        self._refit_timer = QTimer(self)
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(0)
+        self._refit_timer.timeout.connect(self._fit_column_heights)
         self.setWindowTitle("busviewer")
         self.setAcceptDrops(True)
         self.settings = app_settings()
@@ -122,8 +128,7 @@ class MainWindow(QMainWindow):
         folded_key = f"panels/folded/{dock.objectName()}"
         dock.set_folded(self.settings.value(folded_key, False, type=bool))
         dock.folded_changed.connect(lambda folded: self.settings.setValue(folded_key, folded))
-        # After the pending layout pass, once for a burst of changes.
-        dock.content_cut.connect(lambda: QTimer.singleShot(0, self._fit_column_heights))
+        dock.content_cut.connect(self._refit_timer.start)
         self.addDockWidget(area, dock)
         partner = next((d for d in self.findChildren(QDockWidget) if d.windowTitle() == tab_with), None)
         if partner is not None and partner is not dock:
