@@ -123,6 +123,7 @@ class MaskLayer:
         self._edited = False
         self._stroke: _Stroke | None = None
         self._prompts: tuple[Prompt, ...] = ()
+        self._revision = 0
 
     @property
     def data(self) -> np.ndarray:
@@ -130,6 +131,16 @@ class MaskLayer:
         view = self._data.view()
         view.flags.writeable = False
         return view
+
+    @property
+    def revision(self) -> int:
+        """Grows with every change of the pixels, strokes in progress included: what is derived from the
+        mask can be cached against it."""
+        return self._revision
+
+    def _emit_changed(self, box: Box) -> None:
+        self._revision += 1
+        self.changed.emit(box)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -195,7 +206,7 @@ class MaskLayer:
         self._snapshot_tiles(stroke, box)
         region[to_change] = stroke.value
         stroke.box = _union(stroke.box, box)
-        self.changed.emit(box)
+        self._emit_changed(box)
 
     def end_stroke(self) -> None:
         """Finish the stroke; everything it changed becomes one undo step."""
@@ -341,7 +352,7 @@ class MaskLayer:
         """Put ``pixels`` into the atom's box and ``prompts`` (None: unchanged) in place, and say so."""
         if atom.row1 > atom.row0 and atom.col1 > atom.col0:
             self._data[atom.row0 : atom.row1, atom.col0 : atom.col1] = pixels
-            self.changed.emit(atom.box)
+            self._emit_changed(atom.box)
         if prompts is not None and prompts != self._prompts:
             self._prompts = prompts
             self.prompts_changed.emit()
@@ -395,7 +406,7 @@ class MaskLayer:
         if changed_box is not None:
             r0, r1, c0, c1 = changed_box
             self._data[r0:r1, c0:c1] = new[r0 - row0 : r1 - row0, c0 - col0 : c1 - col0]
-            self.changed.emit(changed_box)
+            self._emit_changed(changed_box)
             self.history_changed.emit()
 
     def _record(self, box: Box, old: np.ndarray, new: np.ndarray, description: str, edited_after: bool) -> Box | None:

@@ -66,6 +66,23 @@ class FrameState:
     heatmaps: dict[str, HeatMap] = field(default_factory=dict)
     measurements: LesionMeasurements | None = None
     accepted_ai: bool = False
+    # Per question ("ai", "candidate"): the layer, its revision and the array it was compared with, and the
+    # answer. Comparing two 12-megapixel masks costs milliseconds, and the panels ask after every edit.
+    _equal_cache: dict[str, tuple[MaskLayer, int, np.ndarray, bool]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def mask_equals(self, other: np.ndarray, question: str) -> bool:
+        """Whether the mask's pixels equal ``other``; remembered until the mask changes."""
+        mask = self.mask
+        if mask is None:
+            return False
+        cached = self._equal_cache.get(question)
+        if cached is not None and cached[0] is mask and cached[1] == mask.revision and cached[2] is other:
+            return cached[3]
+        equal = bool(np.array_equal(mask.data, other))
+        self._equal_cache[question] = (mask, mask.revision, other, equal)
+        return equal
 
     def ensure_mask(self, shape: tuple[int, int]) -> MaskLayer:
         """The frame's mask layer, created empty on first use."""
@@ -82,8 +99,8 @@ class FrameState:
     def candidate_shown(self) -> bool:
         """True when the mask is the AI's strongest withheld candidate (the reader asked to see it)."""
         candidate = self.prediction.candidate_mask if self.prediction is not None else None
-        return (candidate is not None and self.mask is not None and bool(candidate.any())
-                and np.array_equal(self.mask.data, candidate))
+        return (candidate is not None and self.mask is not None and self.mask_equals(candidate, "candidate")
+                and bool(candidate.any()))
 
     def mask_source(self) -> str:
         """Where the mask on screen came from, in words for the panel."""
@@ -97,7 +114,7 @@ class FrameState:
             )
         if self.mask is None or (self.prediction is None and not self.mask.edited):
             return "Mask: none drawn yet"
-        if self.prediction is not None and np.array_equal(self.mask.data, self.prediction.mask):
+        if self.prediction is not None and self.mask_equals(self.prediction.mask, "ai"):
             return "Mask: AI proposal, accepted by you" if self.reader_owned else "Mask: AI proposal, not yet reviewed"
         return "Mask: edited by you"
 

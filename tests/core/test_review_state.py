@@ -69,6 +69,25 @@ def test_mask_source_tells_ai_from_reader() -> None:
     assert state.is_edited and state.ai_class == "benign"
 
 
+def test_the_remembered_comparison_follows_every_change_of_the_mask_strokes_and_undo_included() -> None:
+    frame = ReviewState("k", None, (8, 8)).frame(0)
+    ai = np.zeros((8, 8), bool)
+    ai[2:5, 2:5] = True
+    frame.prediction = _prediction(ai)
+    layer = frame.ensure_mask((8, 8))
+    layer.set_mask(ai, by_person=False)
+    assert frame.mask_equals(ai, "ai")
+    layer.begin_stroke(True)
+    layer.stroke_to(7, 7, 0.5)  # mid-stroke: no undo step yet, but the pixels changed
+    assert not frame.mask_equals(ai, "ai")
+    layer.end_stroke()
+    layer.undo()
+    assert frame.mask_equals(ai, "ai") and "not yet reviewed" in frame.mask_source()
+    other = ai.copy()  # same pixels, another array: compared, not taken from the cache
+    other[0, 0] = True
+    assert not frame.mask_equals(other, "ai")
+
+
 def test_heat_maps_are_shrunk_for_display_but_keep_the_true_peak() -> None:
     heat = np.zeros((3000, 2000), np.float32)
     heat[2999, 1] = 1.0
