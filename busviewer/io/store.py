@@ -25,6 +25,7 @@ from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import UserFacingError
 from busviewer.io.mask_files import MaskFiles
 from busviewer.io.store_birads import BIRADS_SCHEMA, BiradsChoicesMixin
+from busviewer.io.store_content_keys import ContentKeysMixin, content_key
 from busviewer.io.store_key_frames import KEY_FRAMES_SCHEMA, KeyFramesMixin
 from busviewer.io.store_prompts import PROMPTS_SCHEMA, PromptsMixin
 from busviewer.io.store_sends import SENDS_SCHEMA, SendsMixin
@@ -33,7 +34,6 @@ from busviewer.io.workspace_locations import (
     STORE_DIR_NAME,
     WorkspaceLocation,
     default_state_dir,
-    file_sha256,
     find_workspace,
     locate_workspace,
 )
@@ -96,7 +96,7 @@ def has_store(workspace_dir: Path) -> bool:
     return found is not None and found.db_path.is_file()
 
 
-class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin):
+class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin, ContentKeysMixin):
     """Review state of one workspace folder, safe against crashes at any moment.
 
     Every public write is one SQLite transaction and one audit row per change (who: login name,
@@ -225,7 +225,7 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin):
                 db.execute(
                     "INSERT INTO cases (source_path, status, reviewer_class, updated_by, updated_at, case_id,"
                     " content_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (*new, who, when, record.case_id, _content_key(record.source_path)),
+                    (*new, who, when, record.case_id, content_key(record.source_path)),
                 )
                 details = {"status": record.status.value, "reviewer_class": record.reviewer_class}
                 self._audit(db, record.case_id, None, who, when, "case_created", details)
@@ -299,35 +299,7 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin):
             self._require_case(db, case_id)
             self._audit(db, case_id, None, who, when, action, details)
 
-    def fill_content_keys(self, limit: int | None = None, after: str = "") -> str | None:
-        """Give cases saved before content keys were kept the key of their scan (when the file is there).
-
-        Reads whole files, so it goes in steps: at most ``limit`` cases with an id after ``after``. Returns
-        the id to continue after, or None when every case has been seen.
-        """
-        with self._lock:
-            missing = self._conn.execute(
-                "SELECT case_id, source_path FROM cases WHERE content_sha256 IS NULL AND case_id > ? ORDER BY case_id"
-                + (" LIMIT ?" if limit is not None else ""), (after, limit) if limit is not None else (after,),
-            ).fetchall()
-        for case_id, source in missing:
-            path = Path(source) if Path(source).is_absolute() else self.workspace_dir / source
-            key = _content_key(path)
-            if key is not None:
-                with self._transaction() as db:
-                    db.execute("UPDATE cases SET content_sha256 = ? WHERE case_id = ?", (key, case_id))
-        return missing[-1][0] if limit is not None and len(missing) == limit else None
-
     # ----------------------------------------------------------------- reads
-
-    def case_with_content(self, content_sha256: str) -> str | None:
-        """The id of the most recently changed case whose scan has this content key, or None."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT case_id FROM cases WHERE content_sha256 = ? ORDER BY updated_at DESC LIMIT 1",
-                (content_sha256,),
-            ).fetchone()
-        return row[0] if row is not None else None
 
     def get_case(self, case_id: str, with_masks: bool = True) -> CaseRecord | None:
         """The saved record of ``case_id``, or None; ``with_masks=False`` skips reading mask files."""
@@ -531,10 +503,3 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin):
         }
         self._masks.sweep(referenced)
 
-
-def _content_key(source_path: Path) -> str | None:
-    """The content key of a case's scan (``file_sha256``), or None when the file cannot be read."""
-    try:
-        return file_sha256(Path(source_path)) if Path(source_path).is_file() else None
-    except OSError:
-        return None
