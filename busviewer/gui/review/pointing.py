@@ -112,6 +112,8 @@ class _Pending:
     gestures: tuple[Gesture, ...]
     snapshot: np.ndarray
     layer: MaskLayer
+    #: ``layer.revision`` when the snapshot was taken.
+    revision: int
 
 
 class PointController(QObject):
@@ -232,8 +234,14 @@ class PointController(QObject):
         if gesture is not None:
             gestures = (self._pending.gestures if self._pending is not None else ()) + (gesture,)
         generation = Generation(state.scan_key, self.frame_index, next(self._counter))
-        # Copied here, on the GUI thread: the reader may paint on while the model works.
-        pending = _Pending(generation, prompts, gestures, np.array(layer.data, dtype=bool), layer)
+        # Copied here, on the GUI thread: the reader may paint on while the model works. Rapid clicks share
+        # one copy while the mask stays as it was (a copy costs ~8 ms at 12 MP).
+        previous = self._pending
+        if previous is not None and previous.layer is layer and previous.revision == layer.revision:
+            snapshot = previous.snapshot
+        else:
+            snapshot = np.array(layer.data, dtype=bool)
+        pending = _Pending(generation, prompts, gestures, snapshot, layer, layer.revision)
         self._pending, self._wanted = pending, generation
         self._show_prompts()
         self.panel.set_status("Redrawing…")

@@ -195,6 +195,25 @@ def test_rapid_clicks_coalesce_and_the_newest_prompt_set_wins(
     assert layer.prompts == ()
 
 
+def test_clicks_faster_than_the_model_share_one_copy_of_the_mask_until_it_changes(
+    qtbot: QtBot, fallback: Window
+) -> None:
+    window, review = fallback
+    pointing = review.pointing
+    _click(window, 10, 10, Qt.MouseButton.RightButton)
+    first = pointing._pending
+    _click(window, 10, 110, Qt.MouseButton.RightButton)
+    second = pointing._pending
+    assert first is not None and second is not None and second is not first
+    assert second.snapshot is first.snapshot  # the mask did not change between the clicks: no second copy
+    review.mask_layer.paint_disk(5, 5, 2, True)  # the reader paints while the model works
+    _click(window, *CENTRE)
+    third = pointing._pending
+    assert third is not None and third.snapshot is not first.snapshot and third.snapshot[5, 5]
+    _redrawn(qtbot, review)
+    assert review.mask_layer.prompts[-1] == Prompt("positive", *CENTRE)
+
+
 def test_a_result_for_a_frame_no_longer_on_screen_is_dropped(qtbot: QtBot, fallback: Window) -> None:
     window, review = fallback
     first = review.mask_layer
