@@ -195,10 +195,14 @@ class MainWindow(QMainWindow):
         self._pages = QStackedWidget()
         self._pages.addWidget(empty_page())
         self._pages.addWidget(viewer)
-        self.setCentralWidget(self._pages)
-        self.first_run_hint = FirstRunHint(self._pages, self.settings)
-        # The stack raises the page it shows; the hint must stay on top of either page.
-        self._pages.currentChanged.connect(lambda _index: self.first_run_hint.raise_())
+        self.first_run_hint = FirstRunHint(self.settings)
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(0)
+        centre_layout.addWidget(self.first_run_hint)
+        centre_layout.addWidget(self._pages, stretch=1)
+        self.setCentralWidget(centre)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()

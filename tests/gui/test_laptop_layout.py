@@ -3,7 +3,7 @@ width, status-bar fields leave room for messages, and layer settings, folds and 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -126,4 +126,23 @@ def test_a_wide_case_list_gives_way_to_the_image(qtbot: QtBot, tmp_path) -> None
     window.open_paths([tmp_path])
     qtbot.waitUntil(lambda: len(window.case_list.paths()) == len(paths), timeout=10_000)
     qtbot.waitUntil(lambda: window.centralWidget().width() >= window.width() // 2 - 2, timeout=5_000)
+    window.navigator.shutdown()
+
+
+def test_the_first_run_hint_sits_above_the_image_and_gives_its_room_back(qtbot: QtBot) -> None:
+    window = laptop_window(qtbot)
+    window.session.set_scan(__import__("tests.gui.conftest", fromlist=["make_scan"]).make_scan())
+    qtbot.waitUntil(lambda: window.canvas.isVisible())
+    hint = window.first_run_hint
+    assert hint.isVisible()
+
+    def on_window(widget: QWidget) -> QRect:
+        return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+
+    # The top of a scan (skin line, shallow lesions) is never under the banner.
+    assert not on_window(hint).intersects(on_window(window.canvas))
+    top_with_hint = on_window(window.canvas).top()
+    qtbot.mouseClick(hint.findChild(QWidget, "firstRunDismiss"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: on_window(window.canvas).top() < top_with_hint)
+    assert on_window(window.canvas).top() == on_window(window.centralWidget()).top()
     window.navigator.shutdown()

@@ -134,7 +134,7 @@ class PromptPanel(QWidget):
         self.prompt_list = QListWidget()
         rows = self.prompt_list.fontMetrics().height()
         self.prompt_list.setMinimumHeight(3 * rows)
-        self.prompt_list.setMaximumHeight(5 * rows)
+        self.prompt_list.setMaximumHeight(4 * rows)
         self.prompt_list.setToolTip("Prompts of this frame, oldest first; removing one redraws its region")
         self.remove_button = QPushButton("Remove point")
         self.remove_button.setToolTip("Remove the selected prompt (Delete); the model redraws its region")
