@@ -133,5 +133,6 @@ class FoldingDock(QDockWidget):
             return QSize(width, hint.height())
         # The whole content's height: QScrollArea's own hint is capped, and a dock sized by it scrolls its
         # last lines out of view although the column has room.
-        height = self._title_bar.sizeHint().height() + self.content.sizeHint().height() + 2 * self._scroll.frameWidth() + 4
+        frame = 2 * self._scroll.frameWidth() + 4
+        height = self._title_bar.sizeHint().height() + self.content.sizeHint().height() + frame
         return QSize(width, max(hint.height(), height))

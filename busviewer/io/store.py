@@ -502,4 +502,3 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin, Co
             key for pair in self._conn.execute("SELECT ai_mask, current_mask FROM frames") for key in pair if key
         }
         self._masks.sweep(referenced)
-
