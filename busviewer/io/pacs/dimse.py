@@ -22,6 +22,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 from pynetdicom import AE, build_role, evt
 from pynetdicom.association import Association
+from pynetdicom.pdu import A_ASSOCIATE_RJ
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     StudyRootQueryRetrieveInformationModelFind,
     StudyRootQueryRetrieveInformationModelGet,
@@ -86,6 +87,33 @@ def _check_reachable(node: PacsNode) -> None:
         raise PacsError(f"PACS {node.describe()} cannot be reached ({exc.strerror or exc}).") from exc
 
 
+class _RejectionWatch:
+    """Notes an A-ASSOCIATE-RJ as it arrives. A PACS that rejects and closes the socket at once can have
+    pynetdicom see the closed connection first and report an abort, although the rejection came in."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+
+    def on_pdu(self, event: Any) -> None:
+        if isinstance(event.pdu, A_ASSOCIATE_RJ):
+            try:
+                self.reason = event.pdu.reason_str
+            except ValueError:  # a reason code outside the standard's table
+                self.reason = "no valid reason given"
+
+
+def _not_established(
+    node: PacsNode, own_ae_title: str, assoc: Association, rejected_for: str | None, started: float,
+) -> str:
+    if assoc.is_rejected or rejected_for is not None:
+        reason = f": {rejected_for[0].lower()}{rejected_for[1:]}" if rejected_for else ""
+        return (f"PACS {node.describe()} refused the association{reason} (it does not accept calls from "
+                f"{own_ae_title} to {node.ae_title}).")
+    if assoc.is_aborted and time.monotonic() - started < 0.9 * node.timeout_s:
+        return f"PACS {node.describe()} closed the connection instead of accepting the association."
+    return f"PACS {node.describe()} did not accept the association within {node.timeout_s:g} s."
+
+
 @contextmanager
 def _association(
     node: PacsNode, own_ae_title: str, contexts: Sequence[tuple[str, Sequence[str]]], scp_roles: Sequence[str] = (),
@@ -97,13 +125,12 @@ def _association(
         ae.add_requested_context(abstract, list(syntaxes))
     # Any: ext_neg takes a list of pynetdicom's (privately named) union of negotiation items.
     roles: list[Any] = [build_role(uid, scp_role=True) for uid in dict.fromkeys(scp_roles)]
+    rejection = _RejectionWatch()
+    started = time.monotonic()
     assoc = ae.associate(node.host, node.port, ae_title=node.ae_title, ext_neg=roles or None,
-                         evt_handlers=list(handlers))
+                         evt_handlers=[*handlers, (evt.EVT_PDU_RECV, rejection.on_pdu)])
     if not assoc.is_established:
-        if assoc.is_rejected:
-            raise PacsError(f"PACS {node.describe()} refused the association (it does not accept calls from "
-                            f"{own_ae_title} to {node.ae_title}).")
-        raise PacsError(f"PACS {node.describe()} did not accept the association within {node.timeout_s:g} s.")
+        raise PacsError(_not_established(node, own_ae_title, assoc, rejection.reason, started))
     try:
         yield assoc
     finally:
