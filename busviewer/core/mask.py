@@ -9,70 +9,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 from psygnal import Signal
 from scipy import ndimage
 from skimage.draw import polygon as polygon_pixels
 
+from busviewer.core.brush_stroke import BrushStroke
 from busviewer.core.history import EditAtom, EditHistory
+from busviewer.core.mask_geometry import Box, capsule, true_box
 from busviewer.core.prompts import Prompt
 
-Box = tuple[int, int, int, int]
-
-# Square tiles in which a stroke keeps the pixels it is about to change; small enough that a short
-# stroke copies little, large enough that a long one keeps few dictionary entries.
-_SNAPSHOT_TILE = 64
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
-
-
-@dataclass
-class _Stroke:
-    """Book-keeping of the brush stroke in progress."""
-
-    value: bool
-    last_point: tuple[float, float] | None = None
-    box: Box | None = None
-    tiles: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
-
-
-def _union(a: Box | None, b: Box) -> Box:
-    if a is None:
-        return b
-    return min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])
-
-
-def _true_box(flags: np.ndarray) -> Box | None:
-    """Half-open bounding box of the True pixels of a 2-D bool array, or None when there are none."""
-    rows = np.flatnonzero(flags.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(flags.any(axis=0))
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-
-
-def _capsule(
-    start: tuple[float, float], end: tuple[float, float], radius: float, shape: tuple[int, int]
-) -> tuple[Box, np.ndarray] | None:
-    """Pixels within ``radius`` of the segment start-end: the clipped box and a bool array over it."""
-    (ra, ca), (rb, cb) = start, end
-    row0 = max(math.floor(min(ra, rb) - radius), 0)
-    row1 = min(math.ceil(max(ra, rb) + radius) + 1, shape[0])
-    col0 = max(math.floor(min(ca, cb) - radius), 0)
-    col1 = min(math.ceil(max(ca, cb) + radius) + 1, shape[1])
-    if row0 >= row1 or col0 >= col1:
-        return None
-    rows = np.arange(row0, row1, dtype=np.float64)[:, None] - ra
-    cols = np.arange(col0, col1, dtype=np.float64)[None, :] - ca
-    d_row, d_col = rb - ra, cb - ca
-    length2 = d_row * d_row + d_col * d_col
-    if length2 > 0.0:
-        t = np.clip((rows * d_row + cols * d_col) / length2, 0.0, 1.0)
-        rows = rows - t * d_row
-        cols = cols - t * d_col
-    inside = rows * rows + cols * cols <= radius * radius
-    return (row0, row1, col0, col1), inside
 
 
 class MaskLayer:
@@ -121,7 +69,7 @@ class MaskLayer:
             self._data = start.astype(bool, copy=True)
         self._history = history if history is not None else EditHistory()
         self._edited = False
-        self._stroke: _Stroke | None = None
+        self._stroke: BrushStroke | None = None
         self._prompts: tuple[Prompt, ...] = ()
         self._revision = 0
 
@@ -174,7 +122,7 @@ class MaskLayer:
         """Start a brush stroke that paints (``value`` True) or erases (False); ends any stroke in progress."""
         if self._stroke is not None:
             self.end_stroke()
-        self._stroke = _Stroke(value=bool(value))
+        self._stroke = BrushStroke(value=bool(value))
 
     def stroke_to(self, row: float, col: float, radius: float) -> None:
         """Extend the stroke to (row, col) with a brush of ``radius`` pixels.
@@ -193,19 +141,18 @@ class MaskLayer:
         start = stroke.last_point if stroke.last_point is not None else point
         stroke.last_point = point
         # Half a pixel is the smallest brush that always covers the pixel under the cursor.
-        found = _capsule(start, point, max(float(radius), 0.5), self.shape)
+        found = capsule(start, point, max(float(radius), 0.5), self.shape)
         if found is None:
             return
         (row0, row1, col0, col1), inside = found
         region = self._data[row0:row1, col0:col1]
         to_change = inside & (region != stroke.value)
-        local = _true_box(to_change)
+        local = true_box(to_change)
         if local is None:
             return
         box = (row0 + local[0], row0 + local[1], col0 + local[2], col0 + local[3])
-        self._snapshot_tiles(stroke, box)
+        stroke.keep_tiles(self._data, box)
         region[to_change] = stroke.value
-        stroke.box = _union(stroke.box, box)
         self._emit_changed(box)
 
     def end_stroke(self) -> None:
@@ -214,14 +161,7 @@ class MaskLayer:
         if stroke is None or stroke.box is None:
             return
         row0, row1, col0, col1 = stroke.box
-        old = self._data[row0:row1, col0:col1].copy()
-        # Pixels outside every snapshot tile were never changed, so the current value is the old one.
-        for (tile_row, tile_col), saved in stroke.tiles.items():
-            top, left = tile_row * _SNAPSHOT_TILE, tile_col * _SNAPSHOT_TILE
-            r0, r1 = max(top, row0), min(top + saved.shape[0], row1)
-            c0, c1 = max(left, col0), min(left + saved.shape[1], col1)
-            if r0 < r1 and c0 < c1:
-                old[r0 - row0 : r1 - row0, c0 - col0 : c1 - col0] = saved[r0 - top : r1 - top, c0 - left : c1 - left]
+        old = stroke.old_pixels(self._data)
         new = self._data[row0:row1, col0:col1].copy()
         description = "paint stroke" if stroke.value else "erase stroke"
         if self._record(stroke.box, old, new, description, edited_after=True) is not None:
@@ -253,7 +193,7 @@ class MaskLayer:
     def fill_holes(self) -> None:
         """Fill background regions completely enclosed by the mask."""
         self._finish_stroke()
-        box = _true_box(self._data)
+        box = true_box(self._data)
         if box is None:
             return
         # Outside the mask's bounding box everything is background joined to the image border,
@@ -264,7 +204,7 @@ class MaskLayer:
     def remove_small_islands(self, min_pixels: int) -> None:
         """Erase connected pieces (8-connected) of fewer than ``min_pixels`` pixels."""
         self._finish_stroke()
-        box = _true_box(self._data)
+        box = true_box(self._data)
         if box is None:
             return
         region = self._data[box[0] : box[1], box[2] : box[3]]
@@ -276,7 +216,7 @@ class MaskLayer:
     def clear(self) -> None:
         """Erase the whole mask as one undo step."""
         self._finish_stroke()
-        box = _true_box(self._data)
+        box = true_box(self._data)
         if box is None:
             return
         self._apply(box, np.zeros((box[1] - box[0], box[3] - box[2]), dtype=bool), "clear mask")
@@ -299,7 +239,7 @@ class MaskLayer:
         if new_mask.shape != self._data.shape:
             raise ValueError(f"mask has shape {new_mask.shape}, expected {self._data.shape}")
         new_mask = new_mask.astype(bool, copy=False)
-        box = _true_box(new_mask != self._data)
+        box = true_box(new_mask != self._data)
         if box is None:
             if not by_person:
                 self._edited = False
@@ -327,7 +267,7 @@ class MaskLayer:
             if region.shape != (row1 - row0, col1 - col0):
                 raise ValueError(f"pixels have shape {region.shape}, box {box} needs {(row1 - row0, col1 - col0)}")
             current = self._data[row0:row1, col0:col1]
-            local = _true_box(current != region)
+            local = true_box(current != region)
             if local is not None:
                 lr0, lr1, lc0, lc1 = local
                 changed_box = (row0 + lr0, row0 + lr1, col0 + lc0, col0 + lc1)
@@ -388,16 +328,6 @@ class MaskLayer:
         if self._stroke is not None:
             self.end_stroke()
 
-    def _snapshot_tiles(self, stroke: _Stroke, box: Box) -> None:
-        """Keep the current pixels of every tile the box touches that the stroke has not touched yet."""
-        row0, row1, col0, col1 = box
-        for tile_row in range(row0 // _SNAPSHOT_TILE, (row1 - 1) // _SNAPSHOT_TILE + 1):
-            for tile_col in range(col0 // _SNAPSHOT_TILE, (col1 - 1) // _SNAPSHOT_TILE + 1):
-                if (tile_row, tile_col) not in stroke.tiles:
-                    top, left = tile_row * _SNAPSHOT_TILE, tile_col * _SNAPSHOT_TILE
-                    tile = self._data[top : top + _SNAPSHOT_TILE, left : left + _SNAPSHOT_TILE]
-                    stroke.tiles[(tile_row, tile_col)] = tile.copy()
-
     def _apply(self, box: Box, new: np.ndarray, description: str, edited_after: bool = True) -> None:
         """Write ``new`` into ``box``, emit ``changed`` and record the step."""
         row0, row1, col0, col1 = box
@@ -414,7 +344,7 @@ class MaskLayer:
 
         Signals are left to the caller, which emits them once the pixels are in place.
         """
-        local = _true_box(old != new)
+        local = true_box(old != new)
         if local is None:
             return None
         lr0, lr1, lc0, lc1 = local

@@ -9,7 +9,6 @@ the worst leftover is an unreferenced file, swept on a later open.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import sqlite3
@@ -24,11 +23,12 @@ from busviewer.core.case import CaseRecord, FrameReview, ReviewStatus, current_u
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.errors import UserFacingError
 from busviewer.io.mask_files import MaskFiles
-from busviewer.io.store_birads import BIRADS_SCHEMA, BiradsChoicesMixin
+from busviewer.io.store_birads import BiradsChoicesMixin
 from busviewer.io.store_content_keys import ContentKeysMixin, content_key
-from busviewer.io.store_key_frames import KEY_FRAMES_SCHEMA, KeyFramesMixin
-from busviewer.io.store_prompts import PROMPTS_SCHEMA, PromptsMixin
-from busviewer.io.store_sends import SENDS_SCHEMA, SendsMixin
+from busviewer.io.store_key_frames import KeyFramesMixin
+from busviewer.io.store_prompts import PromptsMixin
+from busviewer.io.store_schema import SCHEMA_VERSION, check_schema_version, create_or_migrate
+from busviewer.io.store_sends import SendsMixin
 from busviewer.io.workspace_locations import (
     DB_NAME,
     STORE_DIR_NAME,
@@ -43,45 +43,7 @@ log = logging.getLogger(__name__)
 __all__ = ["DB_NAME", "SCHEMA_VERSION", "STORE_DIR_NAME", "CaseStore", "has_store", "store_dir"]
 
 MASK_DIR_NAME = "masks"
-#: 1: cases, frames, audit (and the tables of the store mixins); 2: cases keep their scan's content key.
-SCHEMA_VERSION = 2
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS cases (
-    case_id TEXT PRIMARY KEY, source_path TEXT NOT NULL, status TEXT NOT NULL, reviewer_class TEXT,
-    updated_by TEXT NOT NULL, updated_at TEXT NOT NULL, content_sha256 TEXT);
-CREATE TABLE IF NOT EXISTS frames (
-    case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
-    frame_index INTEGER NOT NULL,
-    ai_mask TEXT, current_mask TEXT, ai_model_id TEXT, ai_probabilities TEXT, uncertainty_score REAL,
-    ai_unfamiliar INTEGER,
-    updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
-    PRIMARY KEY (case_id, frame_index));
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL, frame_index INTEGER,
-    who TEXT NOT NULL, at TEXT NOT NULL, action TEXT NOT NULL, details TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_by_case ON audit (case_id, id);
-"""
-
 _FRAME_FIELDS = ("ai_mask", "current_mask", "ai_model_id", "ai_probabilities", "uncertainty_score", "ai_unfamiliar")
-#: Columns later versions added: stores written before them gain them empty (NULL) on opening.
-_ADDED_COLUMNS = {"frames": {"ai_unfamiliar": "INTEGER"}, "cases": {"content_sha256": "TEXT"}}
-#: Made after the columns they index exist (an older store gains them first).
-_INDEXES = "CREATE INDEX IF NOT EXISTS cases_by_content ON cases (content_sha256);"
-
-
-def _add_missing_columns(conn: sqlite3.Connection) -> None:
-    """Give a store written by an older version the columns added since (empty for old rows)."""
-    for table, columns in _ADDED_COLUMNS.items():
-        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-        for name, kind in columns.items():
-            if name not in present:
-                try:
-                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-                except sqlite3.OperationalError as exc:
-                    if "duplicate column" not in str(exc):  # another process added it a moment ago
-                        raise
 
 
 def store_dir(workspace_dir: Path) -> Path:
@@ -135,23 +97,14 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin, Co
             if read_only:
                 self._conn = sqlite3.connect(f"{self.db_path.as_uri()}?mode=ro", uri=True, timeout=30.0,
                                              isolation_level=None, check_same_thread=False)  # fmt: skip
-                self._check_schema_version()
+                check_schema_version(self._conn, self.db_path)
                 return
             self.mask_dir.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.db_path, timeout=30.0, isolation_level=None, check_same_thread=False)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            found = self._check_schema_version()  # before anything is changed in a newer store
-            self._conn.executescript(_SCHEMA + BIRADS_SCHEMA + PROMPTS_SCHEMA + KEY_FRAMES_SCHEMA + SENDS_SCHEMA)
-            _add_missing_columns(self._conn)
-            self._conn.executescript(_INDEXES)
-            self._conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-            if found is not None and found < SCHEMA_VERSION:
-                log.info("review state brought up from store format %d to %d", found, SCHEMA_VERSION)
+            create_or_migrate(self._conn, self.db_path)
         except sqlite3.DatabaseError as exc:
             raise UserFacingError(f"The review state in {self.db_path} is damaged or locked ({exc}).") from exc
         except OSError as exc:
@@ -159,27 +112,6 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin, Co
         self._sweep_orphans()
 
     # ----------------------------------------------------------------- lifecycle
-
-    def _check_schema_version(self) -> int | None:
-        """Refuse a store written by a newer busviewer, in one sentence; the format found (None for a new store).
-
-        An older store is brought up to date by the caller: its missing tables and columns are created
-        (``CREATE ... IF NOT EXISTS``, ``_ADDED_COLUMNS``); a format change that needs more adds its step there.
-        """
-        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
-            return None
-        try:
-            found = int(row[0])
-        except (TypeError, ValueError):
-            found = 0
-        if found > SCHEMA_VERSION:
-            self._conn.close()
-            raise UserFacingError(
-                f"The review in {self.db_path.parent} was saved by a newer busviewer (store format {found}; "
-                f"this version reads up to {SCHEMA_VERSION}): open it with that version."
-            )
-        return found
 
     def close(self) -> None:
         """Close the database; the store cannot be used afterwards."""
@@ -333,48 +265,6 @@ class CaseStore(BiradsChoicesMixin, PromptsMixin, KeyFramesMixin, SendsMixin, Co
         ]
 
     # ----------------------------------------------------------------- internals
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise UserFacingError(f"The review state in {self.db_path} cannot be written ({exc}).") from exc
-            try:
-                yield self._conn
-            except sqlite3.Error as exc:  # e.g. the disk filled up mid-transaction
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
-                raise UserFacingError(f"The review state in {self.db_path} cannot be written ({exc}).") from exc
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            try:
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
-                raise UserFacingError(f"The review state in {self.db_path} cannot be written ({exc}).") from exc
-
-    @staticmethod
-    def _require_case(db: sqlite3.Connection, case_id: str) -> None:
-        if db.execute("SELECT 1 FROM cases WHERE case_id = ?", (case_id,)).fetchone() is None:
-            raise KeyError(case_id)
-
-    @staticmethod
-    def _touch(db: sqlite3.Connection, case_id: str, who: str, when: str) -> None:
-        db.execute("UPDATE cases SET updated_by = ?, updated_at = ? WHERE case_id = ?", (who, when, case_id))
-
-    @staticmethod
-    def _audit(
-        db: sqlite3.Connection, case_id: str, frame_index: int | None, who: str, when: str, action: str,
-        details: dict[str, Any],
-    ) -> None:
-        db.execute(
-            "INSERT INTO audit (case_id, frame_index, who, at, action, details) VALUES (?, ?, ?, ?, ?, ?)",
-            (case_id, frame_index, who, when, action, json.dumps(details, sort_keys=True)),
-        )
 
     def _set_case_field(
         self, case_id: str, column: str, value: str | None, user: str | None, details: dict[str, Any] | None = None

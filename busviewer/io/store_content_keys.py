@@ -5,9 +5,7 @@ its name. :class:`CaseStore` mixes this in.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
 from busviewer.io.store_part import StorePart
 from busviewer.io.workspace_locations import file_sha256
@@ -24,7 +22,6 @@ def content_key(source_path: Path) -> str | None:
 class ContentKeysMixin(StorePart):
     """Fills in and looks up the cases' content keys; needs the store's connection, lock and folder."""
 
-    _lock: AbstractContextManager[Any]
     workspace_dir: Path
 
     def fill_content_keys(self, limit: int | None = None, after: str = "") -> str | None:
