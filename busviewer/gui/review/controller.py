@@ -19,8 +19,9 @@ from busviewer.gui.review.birads_review import BiradsController
 from busviewer.gui.review.calipers import CaliperController
 from busviewer.gui.review.candidate import SHOW_CANDIDATE_KEY, has_candidate, panel_remarks, show_candidate
 from busviewer.gui.review.editing import EditController, default_brush_radius
+from busviewer.gui.review.measurement_panel import MeasurementPanel
 from busviewer.gui.review.measuring import MeasurementController
-from busviewer.gui.review.panels import ClassPanel, LayersPanel, MeasurementPanel
+from busviewer.gui.review.panels import ClassPanel, LayersPanel
 from busviewer.gui.review.pointing import PointController
 from busviewer.gui.review.proposal import PEAK_OUTSIDE_NOTE, ProposalController
 from busviewer.services.weights import resolve_weights

@@ -18,8 +18,8 @@ from busviewer.core.review_state import FrameState
 from busviewer.core.scan import Calibration
 from busviewer.gui.canvas import ScanCanvas
 from busviewer.gui.jobs import Generation, JobRunner
+from busviewer.gui.review.measurement_panel import MeasurementPanel
 from busviewer.gui.review.overlays import CaliperOverlay
-from busviewer.gui.review.panels import MeasurementPanel
 
 #: Quiet time after the last edit before measuring, in milliseconds.
 DEBOUNCE_MS = 100

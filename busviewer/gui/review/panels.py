@@ -1,4 +1,5 @@
-"""Side panels of the review: AI classes and the reader's class, display layers, and lesion measurements.
+"""Side panels of the review: AI classes and the reader's class, and the display layers (the lesion
+measurements are in ``measurement_panel``).
 
 Panels hold no state of their own: controllers fill them, and they report the reader's choices by signal.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -17,16 +18,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QRadioButton,
-    QSlider,
-    QVBoxLayout,
     QWidget,
 )
 
 from busviewer.core.constants import CLASS_NAMES
 from busviewer.core.explanation import AI_CLASS_TARGET, LESION_TARGET
-from busviewer.core.measurements import LesionMeasurements
 from busviewer.gui import theme
 from busviewer.gui.review.overlays import HEAT_COLOUR_MAPS
+from busviewer.gui.review.panel_parts import caution_label, compact, dim_label, opacity_slider
 
 #: Grad-CAM targets in the panel: "class" follows the AI's class (the lesion output when it says normal,
 #: as in the reports); the rest are fixed.
@@ -35,34 +34,6 @@ HEAT_TARGETS: tuple[tuple[str, str], ...] = (
     (LESION_TARGET, "lesion outline"),
     *((name, name) for name in CLASS_NAMES),
 )
-
-
-def _dim(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setStyleSheet(f"color: {theme.TEXT_DIM};")
-    return label
-
-
-def _caution(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setStyleSheet(f"color: {theme.CAUTION};")
-    label.setVisible(False)
-    return label
-
-
-def _opacity_slider(value: float) -> QSlider:
-    slider = QSlider(Qt.Orientation.Horizontal)
-    slider.setRange(0, 100)
-    slider.setValue(round(value * 100))
-    slider.setToolTip("Opacity")
-    return slider
-
-
-def _compact(layout: QVBoxLayout | QGridLayout) -> None:
-    # Four panels share the right side with others; tight margins keep the window within small screens.
-    layout.setContentsMargins(8, 4, 8, 4)
-    layout.setSpacing(3)
 
 
 #: The class panel's note when the model has no familiarity reference to check a scan against.
@@ -84,7 +55,7 @@ class ClassPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         grid = QGridLayout(self)
-        _compact(grid)
+        compact(grid)
         self._shown_probabilities: tuple[float, ...] | None = ()
         self._message_text = "no scan"
         self.message = QLabel(self._message_text)
@@ -126,16 +97,16 @@ class ClassPanel(QWidget):
         grid.addWidget(yours, 4, 0)
         grid.addLayout(choices, 4, 1)
 
-        self.uncertainty = _dim()
-        self.mask_source = _dim()
+        self.uncertainty = dim_label()
+        self.mask_source = dim_label()
         grid.addWidget(self.uncertainty, 5, 0, 1, 2)
         grid.addWidget(self.mask_source, 6, 0, 1, 2)
-        self.unfamiliar = _caution()
+        self.unfamiliar = caution_label()
         grid.addWidget(self.unfamiliar, 7, 0, 1, 2)
         # Where the AI's class and outline disagree, and where its strongest withheld candidate lies.
-        self.disagreement = _caution()
+        self.disagreement = caution_label()
         grid.addWidget(self.disagreement, 8, 0, 1, 2)
-        self.candidate = _caution()
+        self.candidate = caution_label()
         grid.addWidget(self.candidate, 9, 0, 1, 2)
         self._bars_dimmed = False
         grid.setColumnStretch(1, 1)
@@ -249,14 +220,14 @@ class LayersPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         grid = QGridLayout(self)
-        _compact(grid)
+        compact(grid)
         self.mask_visible = QCheckBox("mask (H)")
         self.mask_visible.setChecked(True)
         self.mask_style = QComboBox()
         # Outline first: a fill tints the lesion's inside, and its echogenicity is part of the reading.
         self.mask_style.addItem("outline", "contour")
         self.mask_style.addItem("filled", "filled")
-        self.mask_opacity = _opacity_slider(0.9)
+        self.mask_opacity = opacity_slider(0.9)
         grid.addWidget(self.mask_visible, 0, 0)
         grid.addWidget(self.mask_style, 0, 1)
         grid.addWidget(self.mask_opacity, 0, 2)
@@ -266,13 +237,13 @@ class LayersPanel(QWidget):
         self.heat_target.setToolTip("What the heat map explains")
         for key, text in HEAT_TARGETS:
             self.heat_target.addItem(text, key)
-        self.heat_opacity = _opacity_slider(0.6)
-        self.heat_status = _dim()
+        self.heat_opacity = opacity_slider(0.6)
+        self.heat_status = dim_label()
         self.heat_colour_map = QComboBox()
         self.heat_colour_map.setToolTip("Colour map of the heat")
         for name in HEAT_COLOUR_MAPS:
             self.heat_colour_map.addItem(name, name)
-        self.heat_note = _caution()
+        self.heat_note = caution_label()
         grid.addWidget(self.heat_visible, 1, 0)
         grid.addWidget(self.heat_target, 1, 1)
         grid.addWidget(self.heat_opacity, 1, 2)
@@ -283,7 +254,7 @@ class LayersPanel(QWidget):
         grid.addWidget(self.heat_note, 3, 0, 1, 3)
 
         self.uncertainty_visible = QCheckBox("uncertainty (U)")
-        self.uncertainty_opacity = _opacity_slider(0.7)
+        self.uncertainty_opacity = opacity_slider(0.7)
         grid.addWidget(self.uncertainty_visible, 4, 0, 1, 2)
         grid.addWidget(self.uncertainty_opacity, 4, 2)
         grid.setColumnStretch(2, 1)
@@ -308,98 +279,3 @@ class LayersPanel(QWidget):
         """A caution under the heat map (e.g. its peak lies outside the lesion); empty hides it."""
         self.heat_note.setText(text)
         self.heat_note.setVisible(bool(text))
-
-
-def _length(value_mm: float | None, value_px: float) -> str:
-    return f"{value_mm:.1f} mm" if value_mm is not None else f"{value_px:.1f} px"
-
-
-class MeasurementPanel(QWidget):
-    """Size and shape of the lesion mask, in mm when the scan is calibrated, in pixels with a warning otherwise.
-
-    Signals
-    -------
-    calipers_visible_changed(bool)
-        Show or hide the long and short axes on the image.
-    """
-
-    calipers_visible_changed = Signal(bool)
-
-    ROWS = (
-        "area",
-        "perimeter",
-        "long axis",
-        "short axis",
-        "depth × width",
-        "depth/width",
-        "orientation",
-        "circularity",
-    )
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        _compact(layout)
-        self.uncalibrated_warning = _caution("Uncalibrated scan: sizes are in pixels, not millimetres.")
-        layout.addWidget(self.uncalibrated_warning)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(2)
-        self.values: dict[str, QLabel] = {}
-        # Two name/value pairs per row keep the panel short.
-        for index, name in enumerate(self.ROWS):
-            value = QLabel("–")
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            row, pair = divmod(index, 2)
-            grid.addWidget(_dim(name), row, 2 * pair)
-            grid.addWidget(value, row, 2 * pair + 1)
-            self.values[name] = value
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
-        layout.addLayout(grid)
-        self.shape_flag = _caution()
-        self.note = _dim()
-        self.note.setWordWrap(True)
-        self.note.setVisible(False)
-        layout.addWidget(self.shape_flag)
-        layout.addWidget(self.note)
-        self.calipers = QCheckBox("long/short axis on the image")
-        self.calipers.setChecked(True)
-        self.calipers.toggled.connect(self.calipers_visible_changed)
-        layout.addWidget(self.calipers)
-        layout.addStretch(1)
-
-    def show_measurements(self, measurements: LesionMeasurements | None, calibrated: bool) -> None:
-        """Fill the rows from ``measurements``; None means there is no lesion drawn."""
-        self.uncalibrated_warning.setVisible(not calibrated)
-        if measurements is None:
-            for value in self.values.values():
-                value.setText("–")
-            self.shape_flag.setVisible(False)
-            self._set_note("No lesion in the mask.")
-            return
-        m = measurements
-        area = f"{m.area_mm2:.1f} mm²" if m.area_mm2 is not None else f"{m.area_px:.0f} px²"
-        if m.depth_mm is not None and m.width_mm is not None:
-            depth_width = f"{m.depth_mm:.1f} × {m.width_mm:.1f} mm"
-        else:
-            depth_width = f"{m.depth_px:.0f} × {m.width_px:.0f} px"
-        texts = {
-            "area": area,
-            "long axis": _length(m.long_axis_mm, m.long_axis_px),
-            "short axis": _length(m.short_axis_mm, m.short_axis_px),
-            "depth × width": depth_width,
-            "depth/width": f"{m.depth_width_ratio:.2f}",
-            "orientation": f"{round(m.orientation_deg)}°",  # an int, so never "-0°"
-            "perimeter": _length(m.perimeter_mm, m.perimeter_px),
-            "circularity": f"{m.circularity:.2f}",
-        }
-        for name, text in texts.items():
-            self.values[name].setText(text)
-        self.shape_flag.setText("Taller than wide (depth/width > 1)")
-        self.shape_flag.setVisible(m.taller_than_wide)
-        self._set_note(f"{m.n_components} separate regions; the largest is measured." if m.n_components > 1 else "")
-
-    def _set_note(self, text: str) -> None:
-        self.note.setText(text)
-        self.note.setVisible(bool(text))
