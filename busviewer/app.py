@@ -24,12 +24,16 @@ from busviewer.core.paths import resource_path
 from busviewer.core.warm_up import warm_up_lesion_computations
 from busviewer.gui import theme
 from busviewer.gui.gc_policy import StartupSettler, collect_on_gui_thread
+from busviewer.gui.jobs import wait_for_jobs
 from busviewer.gui.main_window import MainWindow
+from busviewer.services.compute.client import close_compute_process
 
 log = logging.getLogger(__name__)
 
 #: If no paint event arrives (e.g. the window starts minimised), carry on after this long anyway.
 _FIRST_PAINT_FALLBACK_MS = 1500
+#: How long quitting waits for background jobs (an export or a PACS transfer ending) before it goes anyway.
+_QUIT_WAIT_MS = 10_000
 #: A startup probe that sees no scan within this time gives up, so a benchmark never hangs.
 _PROBE_TIMEOUT_MS = 60_000
 
@@ -75,7 +79,16 @@ def run_app(argv: list[str]) -> int:
     watcher = _FirstPaintWatcher(app, window, finish_startup)
     window.show()
     watcher.arm()
-    return int(app.exec())
+    status = int(app.exec())
+    _shut_down(window)
+    return status
+
+
+def _shut_down(window: MainWindow) -> None:
+    """End the background work while every object it reports to still exists: the AI engine first (its
+    requests then end at once), then wait for the job threads (an export finishing its atomic write)."""
+    close_compute_process()
+    wait_for_jobs(window, _QUIT_WAIT_MS)
 
 
 def _install_addons(window: MainWindow) -> None:

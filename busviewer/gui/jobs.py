@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +58,20 @@ class _Delivery(QObject):
     @Slot(tuple)
     def warned(self, showwarning_args: tuple[Any, ...]) -> None:
         _warn_again(showwarning_args)
+
+
+def wait_for_jobs(root: QObject, timeout_ms: int) -> bool:
+    """Wait, at most ``timeout_ms`` in all, until every JobRunner under ``root`` is idle; True when they are.
+
+    At quit, before Python tears down the runners: a worker whose runner is gone would emit into a deleted
+    object from its thread.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000.0
+    for runner in root.findChildren(JobRunner):
+        if not runner.wait(max(0, round((deadline - time.monotonic()) * 1000))):
+            logger.warning("%s jobs still running at quit", runner.name)
+            return False
+    return True
 
 
 class JobRunner(QObject):

@@ -21,7 +21,7 @@ from typing import Any
 
 from busviewer.core.errors import UserFacingError
 from busviewer.core.generators import drain
-from busviewer.services.compute.server import PRODUCTION_TASKS, serve
+from busviewer.services.compute.server import PRODUCTION_TASKS, run_child
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class ComputeProcess:
             context = multiprocessing.get_context("spawn")
             parent_end, child_end = context.Pipe(duplex=True)
             process = context.Process(
-                target=serve, args=(child_end, str(self._log_path) if self._log_path else None, self._task_table),
+                target=run_child, args=(child_end, str(self._log_path) if self._log_path else None, self._task_table),
                 name="busviewer-compute", daemon=True,
             )
             try:
@@ -206,3 +206,13 @@ def compute_process() -> ComputeProcess:
             _shared = ComputeProcess(_app_log_path())
             atexit.register(_shared.close)
         return _shared
+
+
+def close_compute_process(timeout_s: float = 5.0) -> None:
+    """Stop the compute process if one was started (at quit: requests still running end at once, with an
+    error nobody is waiting for any more); the next ``compute_process()`` starts a new one."""
+    global _shared
+    with _shared_lock:
+        shared, _shared = _shared, None
+    if shared is not None:
+        shared.close(timeout_s)

@@ -127,6 +127,20 @@ def _setup_logging(log_path: str | None) -> None:
     root.addHandler(console)
 
 
+def run_child(conn: Connection, log_path: str | None, task_table: str = PRODUCTION_TASKS) -> None:
+    """The compute process's entry point: serve, then leave without finalizing the interpreter. A lane may
+    still be inside torch when the GUI quits, and finalizing under it aborts ("terminate called ...")."""
+    status = 1
+    try:
+        serve(conn, log_path, task_table)
+        status = 0
+    except BaseException:
+        log.critical("the compute process failed", exc_info=True)
+    finally:
+        logging.shutdown()
+        os._exit(status)
+
+
 def serve(conn: Connection, log_path: str | None, task_table: str = PRODUCTION_TASKS) -> None:
     """Answer requests from ``conn`` with the handlers of ``task_table`` until told to quit or the parent goes away."""
     _setup_logging(log_path)
