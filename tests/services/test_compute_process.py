@@ -122,6 +122,19 @@ def test_a_killed_child_fails_the_waiting_request_and_is_replaced(compute: Compu
     assert second_pid != first_pid
 
 
+def test_a_child_that_dies_while_a_large_frame_is_sent_is_one_sentence() -> None:
+    # A 12-megapixel frame goes down the pipe in several writes; the reply reader closing the pipe
+    # between two of them once surfaced as a bare TypeError instead of the sentence.
+    large = PredictFrameRequest(ModelSpec(Path("unused.safetensors"), "cpu"), np.zeros((3000, 4000), np.uint8), 0)
+    for _ in range(8):
+        doomed = ComputeProcess(task_table="busviewer.no_such_task_table")  # the child fails at start
+        try:
+            with pytest.raises(ComputeProcessError, match="stopped unexpectedly"):
+                doomed.call("predictor", large)
+        finally:
+            doomed.close()
+
+
 def test_the_child_leaves_when_its_gui_process_dies(tiny_weights: Path) -> None:
     script = textwrap.dedent("""
         from busviewer.services.compute.client import ComputeProcess

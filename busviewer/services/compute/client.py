@@ -126,7 +126,8 @@ class ComputeProcess:
             orphans = list(self._waiting.values())
         for waiter in orphans:
             waiter.put(("died", None))
-        conn.close()
+        with self._send_lock:  # a send under way finishes first; a later one finds the pipe closed (OSError)
+            conn.close()
 
     def stream(self, lane: str, request: object, should_stop: Callable[[], bool] = _never) -> Generator[Any, None, Any]:
         """Run the handler of ``request`` in the child: yield what it yields, return what it returns.
