@@ -10,12 +10,14 @@ import math
 
 import numpy as np
 
+#: Half-open (row0, row1, col0, col1).
 Box = tuple[int, int, int, int]
 
 
-def union_box(a: Box | None, b: Box) -> Box:
-    if a is None:
-        return b
+def union_box(a: Box | None, b: Box | None) -> Box | None:
+    """The smallest box holding both (None counts as empty)."""
+    if a is None or b is None:
+        return a or b
     return min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])
 
 

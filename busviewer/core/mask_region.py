@@ -10,24 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Half-open (row0, row1, col0, col1).
-Box = tuple[int, int, int, int]
-
-
-def true_box(flags: np.ndarray) -> Box | None:
-    """Half-open bounding box of the True pixels of a 2-D bool array, or None when there are none."""
-    rows = np.flatnonzero(flags.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(flags.any(axis=0))
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-
-
-def union_box(a: Box | None, b: Box | None) -> Box | None:
-    """The smallest box holding both (None counts as empty)."""
-    if a is None or b is None:
-        return a or b
-    return min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])
+from busviewer.core.mask_geometry import Box, true_box
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from busviewer.core.mask_region import Box, MaskRegion, true_box, union_box
+from busviewer.core.mask_geometry import Box, true_box, union_box
+from busviewer.core.mask_region import MaskRegion
 from busviewer.core.prompts import Prompt
 
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)

@@ -18,7 +18,8 @@ import numpy as np
 from scipy import ndimage
 
 from busviewer.core.constants import MASK_THRESHOLD, MIN_COMPONENT_MASS_SHARE, MIN_LESION_FRACTION
-from busviewer.core.mask_region import Box, MaskRegion, true_box, union_box
+from busviewer.core.mask_geometry import Box, true_box, union_box
+from busviewer.core.mask_region import MaskRegion
 from busviewer.ml.letterbox import Letterbox
 from busviewer.ml.postprocess import fill_holes, probability_to_mask
 
