@@ -14,13 +14,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from busviewer.core.case import CaseRecord, ReviewStatus, case_id_for
 from busviewer.core.errors import UserFacingError
 from busviewer.core.review_records import CaseRow, snapshot_state, state_from_record
 from busviewer.core.review_state import ReviewState, scan_key_for
 from busviewer.core.scan import UltrasoundScan
+from busviewer.gui.workspace.parts import WorkspacePart
 from busviewer.io.store import CaseStore
 from busviewer.io.workspace_cases import adopt_case_reviewed_elsewhere, find_reviewed_elsewhere
 from busviewer.services.review_saving import save_snapshot
@@ -28,7 +29,6 @@ from busviewer.services.review_saving import save_snapshot
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer, SignalInstance
 
-    from busviewer.gui.workspace.case_columns import CaseColumns
     from busviewer.gui.workspace.store_worker import StoreWorker
 
 log = logging.getLogger(__name__)
@@ -37,22 +37,13 @@ log = logging.getLogger(__name__)
 LISTED_LOOKUP_LIMIT = 200
 
 
-class WorkspaceAutosave:
+class WorkspaceAutosave(WorkspacePart):
     """Restore on arrival, autosave after changes, and the saved rows; see the module docstring."""
 
-    # Provided by WorkspaceController.
-    window: Any
-    review: Any
-    worker: StoreWorker | None
-    workspace_dir: Path | None
-    columns: CaseColumns
-    rows_changed: SignalInstance
+    # Provided by WorkspaceController, besides WorkspacePart's.
     _sig_row_saved: SignalInstance
     _sig_restored: SignalInstance
     _autosave: QTimer
-    _finetune_refresh: QTimer
-    _dirty: dict[str, ReviewState]
-    _listed_keys: set[str]
     _prefetched: dict[Path, Future[CaseRecord | None]]
     _shown_error: str | None
     _closed: bool

@@ -7,40 +7,28 @@ reopening sets it back in review, audited with the reason ``reopened``. A mixin 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from busviewer.core.case import ReviewStatus, case_id_for
 from busviewer.core.review_records import CaseRow
 from busviewer.core.review_state import ReviewState
+from busviewer.gui.workspace.parts import WorkspacePart
 
 if TYPE_CHECKING:
-    from pathlib import Path
 
-    from PySide6.QtCore import QTimer, SignalInstance
     from PySide6.QtGui import QAction
 
-    from busviewer.gui.workspace.case_columns import CaseColumns
-    from busviewer.gui.workspace.store_worker import StoreWorker
 
 _STATUS_WORDS = {ReviewStatus.APPROVED: "Approved", ReviewStatus.FLAGGED: "Flagged"}
 #: The audit's reason for a status change made by Case > Reopen for Editing.
 REOPENED = "reopened"
 
 
-class WorkspaceDecisions:
+class WorkspaceDecisions(WorkspacePart):
     """Approve / flag / clear / reopen / next unreviewed; see the module docstring."""
 
-    # Provided by WorkspaceController and WorkspaceAutosave.
-    window: Any
-    review: Any
-    worker: StoreWorker | None
-    workspace_dir: Path | None
-    columns: CaseColumns
-    rows_changed: SignalInstance
+    # Provided by WorkspaceController, besides WorkspacePart's.
     next_unreviewed_action: QAction
-    _finetune_refresh: QTimer
-    _dirty: dict[str, ReviewState]
-    _listed_keys: set[str]
 
     def _case_on_screen(self) -> ReviewState | None:
         """The review state on screen when it is one of the workspace's cases."""
