@@ -119,16 +119,31 @@ def locate_workspace(folder: Path, in_scan_folder: bool = False, scans: Sequence
 
 def registered_workspaces() -> Iterator[WorkspaceLocation]:
     """Every workspace with an entry in the user's data folder (entries that cannot be read are skipped)."""
+    for location, _volume in _registered_entries():
+        yield location
+
+
+def _registered_entries() -> Iterator[tuple[WorkspaceLocation, Path | None]]:
+    """Each registered workspace with the volume (mount point) its folder was on, None when not recorded."""
     root = workspaces_root()
     if not root.is_dir():
         return
     for entry in sorted(root.iterdir()):
         try:
             data = json.loads((entry / FOLDER_FILE).read_text(encoding="utf-8"))
-            folder = Path(data["folder"])
-            yield WorkspaceLocation(folder, Path(data.get("state_dir") or entry))
+            location = WorkspaceLocation(Path(data["folder"]), Path(data.get("state_dir") or entry))
+            volume = Path(data["volume"]) if data.get("volume") else None
         except (OSError, ValueError, KeyError, TypeError):
             continue
+        yield location, volume
+
+
+def volume_of(folder: Path) -> Path:
+    """The mount point the folder lies on (``/`` at the least)."""
+    place = Path(folder).resolve()
+    while not place.is_mount() and place != place.parent:
+        place = place.parent
+    return place
 
 
 def _entry_name(folder: Path) -> str:
@@ -146,7 +161,7 @@ def _register(location: WorkspaceLocation) -> None:
     """Write (or update) the workspace's ``folder.json``; creates the state's folder when it is ours."""
     entry = _entry_dir(location)
     entry.mkdir(parents=True, exist_ok=True)
-    data = {"folder": str(location.folder)}
+    data = {"folder": str(location.folder), "volume": str(volume_of(location.folder))}
     if location.in_scan_folder:
         data["state_dir"] = str(location.state_dir)
     path = entry / FOLDER_FILE
@@ -159,8 +174,14 @@ def _register(location: WorkspaceLocation) -> None:
 
 
 def _moved_workspace(folder: Path, scans: Sequence[Path]) -> WorkspaceLocation | None:
-    """A workspace whose folder is gone and whose cases include some of ``scans`` by content, moved to ``folder``."""
-    gone = [location for location in registered_workspaces() if not location.folder.exists()]
+    """A workspace whose folder is gone and whose cases include some of ``scans`` by content, moved to ``folder``.
+
+    A folder on a volume that is not mounted now (an unplugged drive, a network share that is down) is not
+    gone, only out of reach: its workspace stays with it, and a copy of its scans opened meanwhile starts
+    a workspace of its own.
+    """
+    gone = [location for location, volume in _registered_entries()
+            if not location.folder.exists() and (volume is None or volume.is_mount())]
     if not gone or not scans:
         return None
     hashes = []

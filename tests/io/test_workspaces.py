@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from busviewer.io.workspace_locations import (
     WorkspaceLocation,
     find_workspace,
     locate_workspace,
+    volume_of,
     workspaces_root,
 )
 
@@ -103,6 +105,32 @@ def test_a_moved_folder_finds_its_workspace_by_the_content_of_its_scans(tmp_path
     with CaseStore(moved) as store:
         record = store.get_case("x.png")
     assert record is not None and record.status == ReviewStatus.APPROVED and record.source_path == moved / "x.png"
+
+
+def test_a_folder_on_an_unplugged_drive_keeps_its_workspace(tmp_path: Path) -> None:
+    drive = tmp_path / "media" / "USBDRIVE"
+    folder = drive / "scans"
+    scans = _scans(folder, ("x.png", "y.png", "z.png"))
+    with CaseStore(folder) as store:
+        store.upsert_case(_approved(scans[0], "x.png"))
+        state = store.location.state_dir
+    entry = state / FOLDER_FILE
+    assert Path(json.loads(entry.read_text())["volume"]) == volume_of(folder)
+    # As if the folder had been on the drive: record the drive as its volume, copy the scans off it, unplug it.
+    entry.write_text(json.dumps({**json.loads(entry.read_text()), "volume": str(drive)}))
+    copy = tmp_path / "desk" / "scans-copy"
+    copy.mkdir(parents=True)
+    for name in ("x.png", "y.png", "z.png"):
+        (copy / name).write_bytes((folder / name).read_bytes())
+    shutil.rmtree(tmp_path / "media")
+    location = locate_workspace(copy, scans=sorted(copy.iterdir()))
+    assert location.state_dir != state  # the copy starts its own workspace
+    assert json.loads(entry.read_text())["folder"] == str(folder.resolve())  # and the drive's stays with it
+
+
+def test_a_folder_lies_on_a_mount_point_of_its_own_path(tmp_path: Path) -> None:
+    volume = volume_of(tmp_path)
+    assert volume.is_mount() and tmp_path.resolve().is_relative_to(volume)
 
 
 def test_a_case_approved_in_another_workspace_is_found_by_content(tmp_path: Path) -> None:
