@@ -30,6 +30,9 @@ from busviewer.services.results import FrameNeeded, PromptResult, ProposalResult
 
 log = logging.getLogger("busviewer.compute")
 
+#: How much nicer than the rest of the compute process background training runs (Linux thread niceness).
+BACKGROUND_NICENESS = 10
+
 _torch_lock = threading.Lock()
 
 
@@ -43,6 +46,18 @@ def warm_up() -> None:
 
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         torch.set_num_threads(max(1, cores - 1))
+
+
+def lower_this_threads_priority(niceness: int) -> None:
+    """Make the calling thread ``niceness`` steps nicer than its process (Linux keeps niceness per thread;
+    asking again changes nothing); a no-op where the system cannot (that costs responsiveness, never results)."""
+    try:
+        thread = threading.get_native_id()
+        wanted = os.getpriority(os.PRIO_PROCESS, os.getpid()) + niceness
+        if os.getpriority(os.PRIO_PROCESS, thread) < wanted:
+            os.setpriority(os.PRIO_PROCESS, thread, wanted)
+    except (AttributeError, OSError) as exc:
+        log.info("background training keeps its priority (%s)", exc)
 
 
 def _stamp(weights: Path) -> tuple[int, int] | None:
@@ -107,6 +122,8 @@ def fine_tune(context: Any, request: FineTuneRequest) -> Generator[Any, None, An
     from busviewer.services.finetune_training import train_candidate
 
     warm_up()
+    # The fine-tune lane only trains: it yields the CPU to the reader's inference and to the GUI process.
+    lower_this_threads_priority(BACKGROUND_NICENESS)
     return train_candidate(request, should_stop=context.should_stop)
 
 

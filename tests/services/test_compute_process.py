@@ -16,12 +16,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from busviewer.core.errors import WeightsError
+from busviewer.core.errors import UserFacingError, WeightsError
 from busviewer.core.generators import GeneratorRun
 from busviewer.core.review_state import HeatMap
 from busviewer.services.compute.client import ComputeProcess, ComputeProcessError
-from busviewer.services.compute.requests import DescribeRequest, ExplainRequest, ModelSpec, PredictFrameRequest
-from busviewer.services.compute_tasks import TASKS
+from busviewer.services.compute.requests import (
+    DescribeRequest,
+    ExplainRequest,
+    FineTuneRequest,
+    ModelSpec,
+    PredictFrameRequest,
+)
+from busviewer.services.compute_tasks import BACKGROUND_NICENESS, TASKS
 from busviewer.services.results import ProposalResult
 from tests.services.task_table import TEST_TASKS, CountRequest
 
@@ -133,6 +139,27 @@ def test_a_child_that_dies_while_a_large_frame_is_sent_is_one_sentence() -> None
                 doomed.call("predictor", large)
         finally:
             doomed.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads thread niceness from Linux /proc")
+def test_background_training_runs_nicer_than_inference(tiny_weights: Path, tmp_path: Path) -> None:
+    process = ComputeProcess()
+    try:
+        pid = process.call("predictor", DescribeRequest())["pid"]
+        process.call("predictor", PredictFrameRequest(ModelSpec(tiny_weights, "cpu"), GREY, 0))
+        # No cases: the job fails at once, but on the fine-tune lane, which has said how nice it runs.
+        with pytest.raises(UserFacingError):
+            process.call("fine-tune", FineTuneRequest(tiny_weights, tmp_path / "models", [], "", None, "cpu"))
+        niceness = {_thread_niceness(stat) for stat in Path(f"/proc/{pid}/task").glob("*/stat")}
+    finally:
+        process.close()
+    assert 0 in niceness  # the main thread and the predictor lane
+    assert BACKGROUND_NICENESS in niceness  # the fine-tune lane
+
+
+def _thread_niceness(stat: Path) -> int:
+    # Field 19 of /proc/.../stat; the command name (field 2, in parentheses) may hold spaces.
+    return int(stat.read_text().rsplit(")", 1)[1].split()[16])
 
 
 def test_the_child_leaves_when_its_gui_process_dies(tiny_weights: Path) -> None:
