@@ -26,7 +26,6 @@ from busviewer.gui import theme
 from busviewer.gui.gc_policy import StartupSettler, collect_on_gui_thread
 from busviewer.gui.jobs import wait_for_jobs
 from busviewer.gui.main_window import MainWindow
-from busviewer.services.compute.client import close_compute_process
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +86,9 @@ def run_app(argv: list[str]) -> int:
 def _shut_down(window: MainWindow) -> None:
     """End the background work while every object it reports to still exists: the AI engine first (its
     requests then end at once), then wait for the job threads (an export finishing its atomic write)."""
+    # Imported here: at module level the client (and the SciPy it pulls in) would delay the first paint.
+    from busviewer.services.compute.client import close_compute_process
+
     close_compute_process()
     wait_for_jobs(window, _QUIT_WAIT_MS)
 

@@ -47,9 +47,9 @@ KEYS: dict[tuple[str, str], str] = {
 }
 _CHOICES: dict[str, tuple[str, ...]] = {**DESCRIPTORS, "category": CATEGORIES, "laterality": LATERALITIES}
 #: Compact word buttons; the reported word is filled, the AI's word has a dashed border.
-_BUTTON_STYLE = (f"QToolButton {{ padding: 1px 3px; }} "
-                 f"QToolButton:checked {{ background: {theme.ACCENT}; color: {theme.ACCENT_TEXT}; }}")
-_AI_STYLE = _BUTTON_STYLE + f" QToolButton {{ border: 1px dashed {theme.ACCENT_TEXT}; border-radius: 2px; }}"
+WORD_STYLE = (f"QToolButton {{ padding: 1px 3px; }} "
+              f"QToolButton:checked {{ background: {theme.ACCENT}; color: {theme.ACCENT_TEXT}; }}")
+AI_WORD_STYLE = WORD_STYLE + f" QToolButton {{ border: 1px dashed {theme.ACCENT_TEXT}; border-radius: 2px; }}"
 _COMMENT_DEBOUNCE_MS = 600
 
 
@@ -139,7 +139,7 @@ class BiradsPanel(QWidget):
             key = KEYS.get((name, word))
             button.setToolTip(word + (f" ({key})" if key else "") + "; click again to go back to the AI's word")
             button.setCheckable(True)
-            button.setStyleSheet(_BUTTON_STYLE)
+            button.setStyleSheet(WORD_STYLE)
             button.clicked.connect(lambda checked, n=name, w=word: self._on_clicked(n, w, checked))
             group.addButton(button)
             layout.addWidget(button)
@@ -191,7 +191,9 @@ class BiradsPanel(QWidget):
         chosen = reader.get(name) or ai_word
         for word, button in self.buttons[name].items():
             button.setChecked(word == chosen)
-            button.setStyleSheet(_AI_STYLE if word == ai_word else _BUTTON_STYLE)
+            style = AI_WORD_STYLE if word == ai_word else WORD_STYLE
+            if button.styleSheet() != style:  # setting a style sheet re-polishes the button, even the same one
+                button.setStyleSheet(style)
         note = self.notes[name]
         source = "DICOM" if name == "laterality" else "AI"
         if reader.get(name):

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from busviewer.core.scan import UltrasoundScan
 from busviewer.gui.main_window import MainWindow
+from busviewer.gui.review.birads_panel import AI_WORD_STYLE, WORD_STYLE
 from busviewer.gui.review.controller import ReviewController
 from tests.gui.review.conftest import make_scan, show_scan, wait_measured
 
@@ -46,6 +47,21 @@ def test_ai_descriptors_follow_the_readers_outline(qtbot: QtBot, no_weights_wind
     review.mask_layer.fill_polygon([(60, 118), (62, 158), (64, 118)])
     _assessed(qtbot, review)
     assert panel.buttons["shape"]["irregular"].isChecked()
+
+
+def test_the_ais_word_is_marked_and_the_mark_moves_with_the_outline(qtbot: QtBot, no_weights_window: Window) -> None:
+    window, review = no_weights_window
+    show_scan(qtbot, window, make_scan("marks.png", size=(120, 160)))
+    panel = review.birads.panel
+    _ellipse(review, (45, 75), (40, 120))
+    _assessed(qtbot, review)
+    shape = panel.buttons["shape"]
+    assert shape["oval"].styleSheet() == AI_WORD_STYLE and shape["irregular"].styleSheet() == WORD_STYLE
+    review.mask_layer.fill_polygon([(45, 75), (5, 80), (45, 85)])
+    review.mask_layer.fill_polygon([(75, 60), (115, 55), (75, 50)])
+    review.mask_layer.fill_polygon([(60, 118), (62, 158), (64, 118)])
+    _assessed(qtbot, review)
+    assert shape["irregular"].styleSheet() == AI_WORD_STYLE and shape["oval"].styleSheet() == WORD_STYLE
 
 
 def test_one_click_sets_the_readers_word_and_a_second_click_goes_back(qtbot: QtBot, no_weights_window: Window) -> None:
