@@ -87,6 +87,12 @@ def _check_reachable(node: PacsNode) -> None:
         raise PacsError(f"PACS {node.describe()} cannot be reached ({exc.strerror or exc}).") from exc
 
 
+def _ended_early(node: PacsNode, started: float) -> bool:
+    """Whether something that ended without an answer ended well before the node's timeout: then the peer
+    ended it (pynetdicom's own timeout aborts too, but only once the time is up)."""
+    return time.monotonic() - started < 0.9 * node.timeout_s
+
+
 class _RejectionWatch:
     """Notes an A-ASSOCIATE-RJ as it arrives. A PACS that rejects and closes the socket at once can have
     pynetdicom see the closed connection first and report an abort, although the rejection came in."""
@@ -109,7 +115,7 @@ def _not_established(
         reason = f": {rejected_for[0].lower()}{rejected_for[1:]}" if rejected_for else ""
         return (f"PACS {node.describe()} refused the association{reason} (it does not accept calls from "
                 f"{own_ae_title} to {node.ae_title}).")
-    if assoc.is_aborted and time.monotonic() - started < 0.9 * node.timeout_s:
+    if assoc.is_aborted and _ended_early(node, started):
         return f"PACS {node.describe()} closed the connection instead of accepting the association."
     return f"PACS {node.describe()} did not accept the association within {node.timeout_s:g} s."
 
@@ -141,7 +147,7 @@ def _association(
 def _ended(node: PacsNode, own_ae_title: str, started: float, what: str) -> str:
     """The sentence for an operation that ended without an answer (pynetdicom aborts on its own timeout too,
     so the time taken tells a timeout from the peer's abort)."""
-    if time.monotonic() - started < 0.9 * node.timeout_s:
+    if _ended_early(node, started):
         # Orthanc, dcm4chee and most PACS abort rather than answer when the caller is not a known modality.
         return (f"PACS {node.describe()} aborted {what}; it may not know our AE title {own_ae_title} "
                 "(ask for it to be added to the PACS's modalities).")
