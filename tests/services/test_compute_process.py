@@ -151,10 +151,11 @@ def test_background_training_runs_nicer_than_inference(tiny_weights: Path, tmp_p
         with pytest.raises(UserFacingError):
             process.call("fine-tune", FineTuneRequest(tiny_weights, tmp_path / "models", [], "", None, "cpu"))
         niceness = {_thread_niceness(stat) for stat in Path(f"/proc/{pid}/task").glob("*/stat")}
+        base = _thread_niceness(Path(f"/proc/{pid}/stat"))  # the main thread's (CI may run us niced already)
     finally:
         process.close()
-    assert 0 in niceness  # the main thread and the predictor lane
-    assert BACKGROUND_NICENESS in niceness  # the fine-tune lane
+    assert base in niceness  # the main thread and the predictor lane
+    assert min(base + BACKGROUND_NICENESS, 19) in niceness  # the fine-tune lane
 
 
 def _thread_niceness(stat: Path) -> int:
