@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from busviewer.core.measurements import LesionMeasurements
 from busviewer.gui.review.panel_parts import caution_label, compact, dim_label
@@ -56,16 +56,20 @@ class MeasurementPanel(QWidget):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         layout.addLayout(grid)
-        self.shape_flag = caution_label()
         self.note = dim_label()
         self.note.setWordWrap(True)
         self.note.setVisible(False)
-        layout.addWidget(self.shape_flag)
         layout.addWidget(self.note)
-        self.calipers = QCheckBox("long/short axis on the image")
+        # The shape flag shares the checkbox's line: the right-hand column has no row to spare.
+        self.shape_flag = caution_label()
+        self.calipers = QCheckBox("axes on image")
+        self.calipers.setToolTip("Show the long and short axis on the image")
         self.calipers.setChecked(True)
         self.calipers.toggled.connect(self.calipers_visible_changed)
-        layout.addWidget(self.calipers)
+        last_line = QHBoxLayout()
+        last_line.addWidget(self.shape_flag, stretch=1)
+        last_line.addWidget(self.calipers, alignment=Qt.AlignmentFlag.AlignRight)
+        layout.addLayout(last_line)
         layout.addStretch(1)
 
     def show_measurements(self, measurements: LesionMeasurements | None, calibrated: bool) -> None:
