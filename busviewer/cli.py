@@ -18,7 +18,7 @@ SUBCOMMANDS = ("info", "train", "evaluate", "predict", "export", "finetune", "en
 
 
 def setup_logging(verbose: bool = False) -> None:
-    """Log to the user's log file; warnings also to stderr."""
+    """Log to the user's log file; our warnings also to stderr (everything with ``verbose``)."""
     from busviewer.core.paths import log_file
 
     root = logging.getLogger()
@@ -33,7 +33,15 @@ def setup_logging(verbose: bool = False) -> None:
     root.addHandler(handler)
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    if not verbose:
+        # Libraries' own reports (pynetdicom's "Association Rejected", urllib3's retries) go to the log file
+        # only: our code turns each failure into the one sentence the user reads.
+        console.addFilter(_from_busviewer)
     root.addHandler(console)
+
+
+def _from_busviewer(record: logging.LogRecord) -> bool:
+    return record.name == "busviewer" or record.name.startswith("busviewer.")
 
 
 def build_parser() -> argparse.ArgumentParser:

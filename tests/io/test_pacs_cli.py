@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +86,17 @@ def test_unreachable_node_is_one_sentence(capsys: pytest.CaptureFixture[str]) ->
     assert main(["pacs", "echo", "--node", f"ORTHANC@127.0.0.1:{port}", "--timeout", "2"]) == 2
     assert capsys.readouterr().err == (f"error: Nothing listens at 127.0.0.1:{port}, so PACS "
                                        f"ORTHANC@127.0.0.1:{port} cannot be reached.\n")
+
+
+def test_a_refusing_pacs_is_one_line_on_stderr(orthanc: OrthancServer, tmp_path: Path) -> None:
+    # In a shell, as a user runs it: pynetdicom's own log lines about the rejection must not precede ours.
+    node = f"NOT_ORTHANC@127.0.0.1:{orthanc.dicom_port}"
+    result = subprocess.run([sys.executable, "-m", "busviewer", "pacs", "echo", "--node", node, "--timeout", "10"],
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "BUSVIEWER_HOME": str(tmp_path / "home")})
+    assert result.returncode == 2
+    assert result.stderr == (f"error: PACS {node} refused the association: called AE title not recognised (it does "
+                             f"not accept calls from BUSVIEWER to NOT_ORTHANC).\n")
 
 
 def orthanc_modalities(orthanc: OrthancServer) -> list[str]:
