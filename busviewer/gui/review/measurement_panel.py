@@ -62,7 +62,7 @@ class MeasurementPanel(QWidget):
         layout.addWidget(self.note)
         # The shape flag shares the checkbox's line: the right-hand column has no row to spare.
         self.shape_flag = caution_label()
-        self.calipers = QCheckBox("axes on image")
+        self.calipers = QCheckBox("long/short axes")
         self.calipers.setToolTip("Show the long and short axis on the image")
         self.calipers.setChecked(True)
         self.calipers.toggled.connect(self.calipers_visible_changed)
